@@ -1,0 +1,110 @@
+"""Command line: `python -m dashboard run|seed|migrate|sessions|sample-data`, over the same core and store."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from dashboard import DISCLAIMER
+from dashboard.config import REPO_ROOT, database_url
+
+
+def _engine():
+    from dashboard.store.db import get_engine, migrate
+    url = database_url()
+    migrate(url)
+    return get_engine(url)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _engine()
+    print(f"database is up to date: {_safe(database_url())}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from dashboard.seed import load_samples
+    loaded = load_samples(_engine(), Path(args.directory))
+    print(f"loaded {loaded} sample session(s) into {_safe(database_url())}"
+          + ("" if loaded else " (they were already there)"))
+    return 0
+
+
+def cmd_sample_data(args: argparse.Namespace) -> int:
+    from dashboard.seed import write_sample_files
+    write_sample_files(Path(args.out))
+    print(f"wrote sample sessions to {args.out}")
+    return 0
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from dashboard.store.sessions import list_sessions, reading_counts
+    engine = _engine()
+    counts = reading_counts(engine)
+    for s in list_sessions(engine):
+        print(f"{s.id:>5}  {s.label}  [{s.status}]  {counts.get(s.id, 0)} readings")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from dashboard.seed import load_samples
+    from dashboard.store.sessions import list_sessions
+    engine = _engine()
+    if not args.no_samples and not list_sessions(engine):
+        print(f"loaded {load_samples(engine)} sample session(s)")
+    print(DISCLAIMER)
+    command = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
+               "--server.port", str(args.port), *args.streamlit_args]
+    os.chdir(REPO_ROOT)
+    os.execv(sys.executable, command)
+    return 0
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Infusion Vitals: record and watch vital signs during infusion sessions. "
+                    "The database is DATABASE_URL (default: an SQLite file var/infusion_vitals.db).",
+        epilog=DISCLAIMER,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="migrate, load the sample sessions into an empty database, start the app")
+    run.add_argument("--port", type=int, default=8501)
+    run.add_argument("--no-samples", action="store_true", help="do not load sample sessions")
+    run.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="further options for streamlit run")
+    run.set_defaults(func=cmd_run)
+
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="load the sample sessions (skips those already loaded)")
+    seed.add_argument("--directory", default=str(REPO_ROOT / "sample_data"))
+    seed.set_defaults(func=cmd_seed)
+
+    sessions = sub.add_parser("sessions", help="list sessions")
+    sessions.set_defaults(func=cmd_sessions)
+
+    sample = sub.add_parser("sample-data", help="regenerate the sample session files from the seeded generator")
+    sample.add_argument("--out", default=str(REPO_ROOT / "sample_data"))
+    sample.set_defaults(func=cmd_sample_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as error:  # one plain line for the user, no traceback
+        from dashboard.store.errors import StoreError
+        if isinstance(error, StoreError):
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        raise

@@ -1,0 +1,1 @@
+"""Reusable Streamlit widgets shared by the pages."""

@@ -1,0 +1,1 @@
+"""Pure domain logic: vital definitions, validation, charts. Never imports streamlit or the store."""

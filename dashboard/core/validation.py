@@ -1,0 +1,179 @@
+"""Plausibility checks of readings, vectorized over a frame: one rule set for typed entry and files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from dashboard.core.vitals import VITAL_BY_KEY, VITAL_KEYS, Range, compute_map, plausibility_limits
+
+MISSING_TOKENS = {"", "-", "--", "na", "n/a", "nan", "none", "null", "err", "error", "?"}
+FUTURE_TOLERANCE = timedelta(minutes=5)
+SESSION_WINDOW_BEFORE = timedelta(hours=12)
+SESSION_WINDOW_AFTER = timedelta(hours=24)
+
+# Pulse pressure below these, for a systolic band, is a cuff artifact or a keying error.
+PULSE_PRESSURE_BANDS = ((0, 100, 10), (100, 150, 15), (150, 200, 30), (200, np.inf, 50))
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    value: object
+    reason: str
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def coerce_numbers(raw: pd.DataFrame, columns: tuple[str, ...] = VITAL_KEYS) -> tuple[pd.DataFrame, list[Problem]]:
+    """Turn text cells into floats; blanks and placeholders ('--', 'NA', 'ERR') are not measured."""
+    numbers = pd.DataFrame(index=raw.index)
+    problems: list[Problem] = []
+    for column in columns:
+        if column not in raw:
+            numbers[column] = np.nan
+            continue
+        cells = raw[column]
+        if pd.api.types.is_numeric_dtype(cells):
+            numbers[column] = cells.astype("float64")
+            continue
+        text = cells.astype("string").str.strip()
+        missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
+        parsed = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64")
+        bad = parsed.isna() & ~missing
+        for row in np.flatnonzero(bad.to_numpy()):
+            value = cells.iloc[row]
+            problems.append(Problem(int(row), column, value, f"'{value}' is not a number"))
+        numbers[column] = parsed
+    return numbers, problems
+
+
+def check_values(values: pd.DataFrame, limits: dict[str, Range] | None = None) -> list[Problem]:
+    """Every plausibility problem in a frame of numeric vitals (NaN = not measured)."""
+    limits = limits or plausibility_limits()
+    problems: list[Problem] = []
+
+    def flag(mask: pd.Series, column: str, reason) -> None:
+        for row in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False)):
+            problems.append(Problem(int(row), column, values[column].iloc[row], reason(row)))
+
+    for key in VITAL_KEYS:
+        if key not in values:
+            continue
+        vital, bounds, col = VITAL_BY_KEY[key], limits[key], values[key]
+        out = (col < bounds.min) | (col > bounds.max)
+        if key == "temp_c":
+            fahrenheit = col.between(90, 113)
+            flag(fahrenheit, key, lambda r: (
+                f"temperature {_fmt(col.iloc[r])} looks like Fahrenheit "
+                f"({_fmt(round((col.iloc[r] - 32) * 5 / 9, 1))} °C); enter °C"))
+            out &= ~fahrenheit
+        flag(out, key, lambda r, v=vital, b=bounds, c=col: (
+            f"{v.short} {_fmt(c.iloc[r])} {v.unit} is outside the possible range "
+            f"{_fmt(b.min)}-{_fmt(b.max)} {v.unit}"))
+
+    sbp, dbp = values.get("sbp"), values.get("dbp")
+    if sbp is not None and dbp is not None:
+        flag(sbp.isna() & dbp.notna(), "sbp", lambda r: "systolic is missing: enter both systolic and diastolic")
+        flag(sbp.notna() & dbp.isna(), "dbp", lambda r: "diastolic is missing: enter both systolic and diastolic")
+        both = sbp.notna() & dbp.notna()
+        not_below = both & (dbp >= sbp)
+        flag(not_below, "dbp", lambda r: f"diastolic {_fmt(dbp.iloc[r])} is not below systolic {_fmt(sbp.iloc[r])}")
+        pulse = sbp - dbp
+        for low, high, minimum in PULSE_PRESSURE_BANDS:
+            narrow = both & ~not_below & (sbp >= low) & (sbp < high) & (pulse < minimum)
+            flag(narrow, "dbp", lambda r, m=minimum: (
+                f"pulse pressure {_fmt(pulse.iloc[r])} mmHg ({_fmt(sbp.iloc[r])}/{_fmt(dbp.iloc[r])}) is too "
+                f"narrow for that systolic: at least {m} expected; check the cuff and the digits"))
+        mean = values.get("map")
+        if mean is not None:
+            outside = both & ~not_below & mean.notna() & ((mean <= dbp) | (mean >= sbp))
+            flag(outside, "map", lambda r: (
+                f"MAP {_fmt(mean.iloc[r])} is not between diastolic {_fmt(dbp.iloc[r])} "
+                f"and systolic {_fmt(sbp.iloc[r])}"))
+
+    present = [k for k in VITAL_KEYS if k in values]
+    empty = values[present].isna().all(axis=1)
+    for row in np.flatnonzero(empty.to_numpy()):
+        problems.append(Problem(int(row), "", None, "no vital sign entered"))
+    return problems
+
+
+def check_times(measured_at: pd.Series, *, reference: datetime | None, now: datetime) -> list[Problem]:
+    """Times in the future, or far outside the session they are recorded for."""
+    problems: list[Problem] = []
+    times = pd.to_datetime(measured_at, utc=True)
+    future = times > pd.Timestamp(now) + FUTURE_TOLERANCE
+    for row in np.flatnonzero(future.to_numpy()):
+        problems.append(Problem(int(row), "measured_at", times.iloc[row],
+                                f"{times.iloc[row]:%Y-%m-%d %H:%M} UTC is in the future"))
+    if reference is not None:
+        ref = pd.Timestamp(reference)
+        early = times < ref - SESSION_WINDOW_BEFORE
+        late = times > ref + SESSION_WINDOW_AFTER
+        for row in np.flatnonzero(early.to_numpy()):
+            problems.append(Problem(int(row), "measured_at", times.iloc[row],
+                                    f"{times.iloc[row]:%Y-%m-%d %H:%M} UTC is more than 12 h before this session"))
+        for row in np.flatnonzero((late & ~future).to_numpy()):
+            problems.append(Problem(int(row), "measured_at", times.iloc[row],
+                                    f"{times.iloc[row]:%Y-%m-%d %H:%M} UTC is more than 24 h after this session began"))
+    return problems
+
+
+def complete_map(values: pd.DataFrame) -> pd.DataFrame:
+    """Fill a missing MAP from SBP and DBP and flag it as computed; a measured MAP is kept as is."""
+    out = values.copy()
+    computable = out["map"].isna() & out["sbp"].notna() & out["dbp"].notna()
+    out["map_computed"] = computable
+    out.loc[computable, "map"] = compute_map(out.loc[computable, "sbp"], out.loc[computable, "dbp"])
+    return out
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    values: dict[str, float | bool | None] | None
+    problems: list[Problem]
+
+    def by_field(self) -> dict[str, str]:
+        """Reasons keyed by field, for showing beside each input."""
+        reasons: dict[str, list[str]] = {}
+        for p in self.problems:
+            reasons.setdefault(p.column, []).append(p.reason)
+        return {field: "; ".join(texts) for field, texts in reasons.items()}
+
+
+def validate_entry(raw: dict[str, object], *, measured_at: datetime, now: datetime,
+                   session_reference: datetime | None) -> EntryResult:
+    """Check one typed-in set of vitals; values come back only when nothing is wrong."""
+    frame = pd.DataFrame([{k: raw.get(k) for k in VITAL_KEYS}], dtype="object")
+    numbers, problems = coerce_numbers(frame)
+    problems += check_values(numbers.where(~numbers.isna(), np.nan))
+    problems += check_times(pd.Series([measured_at]), reference=session_reference, now=now)
+    problems = _drop_followups(problems)
+    if problems:
+        return EntryResult(None, problems)
+    row = complete_map(numbers).iloc[0]
+    values = {k: (None if pd.isna(row[k]) else float(row[k])) for k in VITAL_KEYS}
+    values["map_computed"] = bool(row["map_computed"])
+    return EntryResult(values, [])
+
+
+def _drop_followups(problems: list[Problem]) -> list[Problem]:
+    """A cell that is not a number is also 'missing' to the pair rules; say only the first thing."""
+    not_numbers = {(p.row, p.column) for p in problems if p.reason.endswith("is not a number")}
+    pair_partner = {"sbp": "dbp", "dbp": "sbp"}
+    kept = []
+    for p in problems:
+        partner = pair_partner.get(p.column)
+        if "is missing" in p.reason and partner and (p.row, p.column) in not_numbers:
+            continue
+        if p.column == "" and not_numbers and any(r == p.row for r, _ in not_numbers):
+            continue
+        kept.append(p)
+    return kept

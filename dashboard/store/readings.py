@@ -1,0 +1,175 @@
+"""Readings: append one, append many in one transaction, correct or void by a new version, read back."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, exists, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from dashboard.core.clock import utcnow
+from dashboard.core.vitals import BP_METHODS, SOURCES, VITAL_KEYS
+from dashboard.store.errors import Conflict, NotFound
+from dashboard.store.schema import readings
+
+VALUE_COLUMNS = (*VITAL_KEYS, "map_computed")
+BULK_COLUMNS = ("session_id", "measured_at", "entered_at", "entered_by", "source", *VITAL_KEYS,
+                "map_computed", "bp_method", "note", "entered_in_error", "source_file", "source_line")
+FRAME_COLUMNS = ("id", "session_id", "measured_at", *VITAL_KEYS, "map_computed", "bp_method", "note",
+                 "source", "entered_at", "entered_by", "supersedes_id", "correction_reason",
+                 "entered_in_error", "source_file", "source_line")
+_successor = readings.alias("successor")
+
+
+def current_filter():
+    """Versions nobody has replaced yet (a voided reading's current version is the void marker)."""
+    return ~exists().where(_successor.c.supersedes_id == readings.c.id)
+
+
+def add_reading(engine: Engine, session_id: int, values: dict, *, measured_at: datetime, by: str,
+                source: str = "manual", bp_method: str | None = "cuff", note: str | None = None) -> int:
+    """Store one validated set of vitals; values holds the keys of VALUE_COLUMNS (None = not measured)."""
+    _check_kinds(source, bp_method)
+    with engine.begin() as conn:
+        return _insert(conn, session_id=session_id, measured_at=measured_at, entered_at=utcnow(),
+                       entered_by=by, source=source, bp_method=bp_method if values.get("sbp") is not None else None,
+                       note=note or None, **_values(values))
+
+
+def correct_reading(engine: Engine, reading_id: int, values: dict, *, reason: str, by: str,
+                    measured_at: datetime | None = None, note: str | None = None) -> int:
+    """A new version of a reading; the original stays, marked as replaced."""
+    if not reason or not reason.strip():
+        raise Conflict("a correction needs a reason")
+    with engine.begin() as conn:
+        original = _current_version(conn, reading_id)
+        return _insert(conn, session_id=original["session_id"],
+                       measured_at=measured_at or original["measured_at"], entered_at=utcnow(),
+                       entered_by=by, source="manual", bp_method=original["bp_method"],
+                       note=note if note is not None else original["note"],
+                       supersedes_id=reading_id, correction_reason=reason.strip(), **_values(values))
+
+
+def mark_entered_in_error(engine: Engine, reading_id: int, *, reason: str, by: str) -> int:
+    """Void a reading: a new version flagged 'entered in error'; nothing is removed."""
+    if not reason or not reason.strip():
+        raise Conflict("marking a reading as entered in error needs a reason")
+    with engine.begin() as conn:
+        original = _current_version(conn, reading_id)
+        return _insert(conn, session_id=original["session_id"], measured_at=original["measured_at"],
+                       entered_at=utcnow(), entered_by=by, source="manual", bp_method=original["bp_method"],
+                       note=original["note"], supersedes_id=reading_id, correction_reason=reason.strip(),
+                       entered_in_error=True, **{k: original[k] for k in VALUE_COLUMNS})
+
+
+def _values(values: dict) -> dict:
+    out = {k: values.get(k) for k in VITAL_KEYS}
+    out["map_computed"] = bool(values.get("map_computed", False))
+    return out
+
+
+def _check_kinds(source: str, bp_method: str | None) -> None:
+    if source not in SOURCES:
+        raise Conflict(f"unknown source {source!r}: one of {', '.join(SOURCES)}")
+    if bp_method is not None and bp_method not in BP_METHODS:
+        raise Conflict(f"unknown BP method {bp_method!r}: one of {', '.join(BP_METHODS)}")
+
+
+def _insert(conn: Connection, **row) -> int:
+    try:
+        return conn.execute(insert(readings).values(**row).returning(readings.c.id)).scalar_one()
+    except IntegrityError:
+        raise Conflict("this reading was corrected meanwhile by someone else: reload and try again") from None
+
+
+def _current_version(conn: Connection, reading_id: int) -> dict:
+    row = conn.execute(select(readings).where(readings.c.id == reading_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"reading {reading_id} does not exist")
+    successor = conn.execute(select(readings.c.id).where(readings.c.supersedes_id == reading_id)).scalar()
+    if successor is not None:
+        raise Conflict(f"reading {reading_id} was already replaced by reading {successor}: correct that one")
+    if row["entered_in_error"]:
+        raise Conflict(f"reading {reading_id} is marked entered in error")
+    return dict(row)
+
+
+def add_readings(engine: Engine, frame: pd.DataFrame, *, by: str, source: str = "file") -> int:
+    """Append many readings in one transaction (all or nothing) on the database's bulk path.
+
+    frame: session_id, measured_at (tz-aware) and any of the vitals, map_computed, bp_method, note,
+    source_file, source_line.
+    """
+    _check_kinds(source, None)
+    n = len(frame)
+    if n == 0:
+        return 0
+    bulk = pd.DataFrame(index=frame.index)
+    bulk["session_id"] = frame["session_id"].astype("int64")
+    bulk["measured_at"] = pd.to_datetime(frame["measured_at"], utc=True).dt.tz_localize(None)
+    bulk["entered_at"] = pd.Timestamp(utcnow()).tz_localize(None)
+    bulk["entered_by"] = by
+    bulk["source"] = source
+    for key in VITAL_KEYS:
+        bulk[key] = frame[key].astype("float64") if key in frame else np.nan
+    bulk["map_computed"] = frame["map_computed"].astype(bool) if "map_computed" in frame else False
+    for key in ("bp_method", "note", "source_file"):
+        bulk[key] = frame[key] if key in frame else None
+    bulk["entered_in_error"] = False
+    bulk["source_line"] = frame["source_line"].astype("Int64") if "source_line" in frame else None
+    bulk = bulk[list(BULK_COLUMNS)]
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            _copy_postgres(conn, bulk)
+        else:
+            _executemany_sqlite(conn, bulk)
+    return n
+
+
+def _executemany_sqlite(conn: Connection, bulk: pd.DataFrame) -> None:
+    # Same text form as SQLAlchemy's SQLite DateTime, so every writer's timestamps compare equal.
+    for key in ("measured_at", "entered_at"):
+        bulk[key] = bulk[key].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    bulk["map_computed"] = bulk["map_computed"].astype(int)
+    bulk["entered_in_error"] = 0
+    rows = bulk.astype(object).where(bulk.notna(), None).itertuples(index=False, name=None)
+    placeholders = ", ".join("?" * len(BULK_COLUMNS))
+    conn.exec_driver_sql(f"INSERT INTO readings ({', '.join(BULK_COLUMNS)}) VALUES ({placeholders})", list(rows))
+
+
+def _copy_postgres(conn: Connection, bulk: pd.DataFrame) -> None:
+    buffer = io.StringIO()
+    bulk.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S.%f")
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY readings ({', '.join(BULK_COLUMNS)}) FROM STDIN "
+                     f"WITH (FORMAT csv, NULL '\\N')") as copy:
+        copy.write(buffer.getvalue())
+
+
+def session_readings(engine: Engine, session_id: int, *, history: bool = False) -> pd.DataFrame:
+    """Readings of a session in time order: current valid versions, or every version with history.
+
+    With history, 'is_current' marks the versions in force and 'replaced_by' names a successor.
+    """
+    query = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.session_id == session_id)
+    if not history:
+        query = query.where(current_filter(), ~readings.c.entered_in_error)
+    query = query.order_by(readings.c.measured_at, readings.c.id)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    for key in ("measured_at", "entered_at"):
+        frame[key] = pd.to_datetime(frame[key], utc=True)
+    for key in VITAL_KEYS:
+        frame[key] = frame[key].astype("float64")
+    frame["map_computed"] = frame["map_computed"].astype(bool)
+    frame["entered_in_error"] = frame["entered_in_error"].astype(bool)
+    if history:
+        successors = frame.dropna(subset=["supersedes_id"]).set_index(
+            frame["supersedes_id"].dropna().astype("int64"))["id"]
+        frame["replaced_by"] = frame["id"].map(successors).astype("Int64")
+        frame["is_current"] = frame["replaced_by"].isna()
+    return frame

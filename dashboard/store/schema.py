@@ -1,0 +1,87 @@
+"""Database tables: patients, infusion sessions, append-only versioned readings, session events."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+)
+
+from dashboard.store.types import UTCDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+patients = Table(
+    "patients", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("year_of_birth", Integer),
+    Column("notes", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("patient_id", Integer, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("session_date", Date, nullable=False),
+    Column("infusion_number", Integer),
+    Column("protocol", String(120), nullable=False),
+    Column("planned_dose_mg", Float),
+    Column("weight_kg", Float),
+    Column("infusion_started_at", UTCDateTime),
+    Column("infusion_stopped_at", UTCDateTime),
+    Column("discharged_at", UTCDateTime),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+
+# Rows are never updated or deleted (database triggers refuse it): a correction is a new row whose
+# supersedes_id names the row it replaces; the unique index allows one successor per version.
+readings = Table(
+    "readings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id"), nullable=False),
+    Column("measured_at", UTCDateTime, nullable=False),
+    Column("entered_at", UTCDateTime, nullable=False),
+    Column("entered_by", String(80), nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("sbp", Float),
+    Column("dbp", Float),
+    Column("map", Float),
+    Column("map_computed", Boolean, nullable=False, default=False),
+    Column("hr", Float),
+    Column("spo2", Float),
+    Column("rr", Float),
+    Column("temp_c", Float),
+    Column("bp_method", String(10)),
+    Column("note", Text),
+    Column("supersedes_id", Integer, ForeignKey("readings.id"), unique=True),
+    Column("correction_reason", Text),
+    Column("entered_in_error", Boolean, nullable=False, default=False),
+    Column("source_file", String(255)),
+    Column("source_line", Integer),
+)
+Index("ix_readings_session_time", readings.c.session_id, readings.c.measured_at)
+
+session_events = Table(
+    "session_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("label", String(80), nullable=False),
+    Column("score", Integer),
+    Column("severity", String(10)),
+    Column("note", Text),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("entered_at", UTCDateTime, nullable=False),
+    Column("entered_by", String(80), nullable=False),
+)

@@ -1,0 +1,154 @@
+"""Patients and infusion sessions: create, find, list, and record infusion start, stop and discharge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from dashboard.core.clock import utcnow
+from dashboard.store.errors import Conflict, NotFound
+from dashboard.store.schema import patients, readings, sessions
+
+STATUSES = ("planned", "infusing", "recovery", "discharged")
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    code: str
+    patient_id: int
+    patient_code: str
+    session_date: date
+    infusion_number: int | None
+    protocol: str
+    planned_dose_mg: float | None
+    weight_kg: float | None
+    infusion_started_at: datetime | None
+    infusion_stopped_at: datetime | None
+    discharged_at: datetime | None
+    status: str
+
+    @property
+    def label(self) -> str:
+        number = f" · infusion {self.infusion_number}" if self.infusion_number else ""
+        return f"{self.code} · {self.patient_code} · {self.session_date:%Y-%m-%d}{number}"
+
+
+def create_patient(engine: Engine, code: str, *, by: str, year_of_birth: int | None = None,
+                   notes: str | None = None) -> int:
+    code = code.strip()
+    if not code:
+        raise Conflict("a patient needs a clinic code")
+    try:
+        with engine.begin() as conn:
+            return conn.execute(insert(patients).values(
+                code=code, year_of_birth=year_of_birth, notes=notes, created_at=utcnow(), created_by=by,
+            ).returning(patients.c.id)).scalar_one()
+    except IntegrityError:
+        raise Conflict(f"a patient with code {code!r} already exists") from None
+
+
+def find_patient(engine: Engine, code: str) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(select(patients.c.id).where(patients.c.code == code.strip())).scalar_one_or_none()
+
+
+def list_patients(engine: Engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(select(patients.c.id, patients.c.code, patients.c.year_of_birth)
+                            .order_by(patients.c.code)).all()
+    return pd.DataFrame(rows, columns=["id", "code", "year_of_birth"])
+
+
+def create_session(engine: Engine, patient_id: int, session_date: date, *, by: str, protocol: str,
+                   infusion_number: int | None = None, planned_dose_mg: float | None = None,
+                   weight_kg: float | None = None, code: str | None = None) -> int:
+    """A new planned session; its code (S-0001...) is given when none is passed."""
+    try:
+        with engine.begin() as conn:
+            if code is None:
+                last = conn.execute(select(func.max(sessions.c.id))).scalar_one() or 0
+                code = f"S-{last + 1:04d}"
+            return conn.execute(insert(sessions).values(
+                code=code, patient_id=patient_id, session_date=session_date, infusion_number=infusion_number,
+                protocol=protocol, planned_dose_mg=planned_dose_mg, weight_kg=weight_kg, status="planned",
+                created_at=utcnow(), created_by=by,
+            ).returning(sessions.c.id)).scalar_one()
+    except IntegrityError:
+        raise Conflict(f"a session with code {code!r} already exists") from None
+
+
+def _session_select():
+    return select(sessions, patients.c.code.label("patient_code")).join(patients)
+
+
+def _as_session(row) -> Session:
+    m = row._mapping
+    return Session(**{field: m[field] for field in Session.__dataclass_fields__})
+
+
+def get_session(engine: Engine, session_id: int) -> Session:
+    with engine.connect() as conn:
+        row = conn.execute(_session_select().where(sessions.c.id == session_id)).first()
+    if row is None:
+        raise NotFound(f"session {session_id} does not exist")
+    return _as_session(row)
+
+
+def find_session(engine: Engine, code: str) -> Session | None:
+    with engine.connect() as conn:
+        row = conn.execute(_session_select().where(sessions.c.code == code)).first()
+    return None if row is None else _as_session(row)
+
+
+def list_sessions(engine: Engine, patient_id: int | None = None) -> list[Session]:
+    query = _session_select().order_by(sessions.c.session_date.desc(), sessions.c.id.desc())
+    if patient_id is not None:
+        query = query.where(sessions.c.patient_id == patient_id)
+    with engine.connect() as conn:
+        return [_as_session(row) for row in conn.execute(query)]
+
+
+def reading_counts(engine: Engine) -> dict[int, int]:
+    """Current readings per session (corrections count once, voided ones not at all)."""
+    from dashboard.store.readings import current_filter
+    with engine.connect() as conn:
+        rows = conn.execute(select(readings.c.session_id, func.count()).where(current_filter())
+                            .group_by(readings.c.session_id)).all()
+    return dict(rows)
+
+
+def _set(engine: Engine, session_id: int, **values) -> None:
+    with engine.begin() as conn:
+        done = conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values)).rowcount
+    if not done:
+        raise NotFound(f"session {session_id} does not exist")
+
+
+def start_infusion(engine: Engine, session_id: int, at: datetime) -> None:
+    session = get_session(engine, session_id)
+    if session.infusion_started_at is not None:
+        raise Conflict(f"the infusion already started at {session.infusion_started_at:%H:%M} UTC")
+    _set(engine, session_id, infusion_started_at=at, status="infusing")
+
+
+def stop_infusion(engine: Engine, session_id: int, at: datetime) -> None:
+    session = get_session(engine, session_id)
+    if session.infusion_started_at is None:
+        raise Conflict("the infusion has not started yet")
+    if session.infusion_stopped_at is not None:
+        raise Conflict(f"the infusion already stopped at {session.infusion_stopped_at:%H:%M} UTC")
+    if at < session.infusion_started_at:
+        raise Conflict("the stop time is before the infusion start")
+    _set(engine, session_id, infusion_stopped_at=at, status="recovery")
+
+
+def discharge(engine: Engine, session_id: int, at: datetime) -> None:
+    session = get_session(engine, session_id)
+    if session.discharged_at is not None:
+        raise Conflict("the patient is already discharged")
+    _set(engine, session_id, discharged_at=at, status="discharged")

@@ -1,0 +1,225 @@
+"""Record page: vitals typed at the chair, infusion start/stop, side effects, chart and corrections."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.context import clinic_tz, current_user, engine
+from dashboard.components.session_chart import show_session_chart
+from dashboard.components.session_picker import pick_session
+from dashboard.components.text import md_escape
+from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_inputs
+from dashboard.core.clock import utcnow
+from dashboard.core.events import SEVERITIES, SIDE_EFFECTS
+from dashboard.core.tables import readings_display
+from dashboard.core.validation import validate_entry
+from dashboard.core.vitals import BP_METHODS
+from dashboard.store import events as store_events
+from dashboard.store import readings as store_readings
+from dashboard.store import sessions as store_sessions
+from dashboard.store.errors import StoreError
+from dashboard.store.sessions import Session
+
+
+def _at(session: Session, clock: time, tz: str) -> datetime:
+    return datetime.combine(session.session_date, clock, tzinfo=ZoneInfo(tz))
+
+
+def _reference(session: Session, tz: str) -> datetime:
+    return session.infusion_started_at or _at(session, time(0, 0), tz)
+
+
+def _now_clock(tz: str) -> time:
+    return utcnow().astimezone(ZoneInfo(tz)).time().replace(second=0, microsecond=0)
+
+
+def _save_entry(eng, session: Session, user: str, tz: str) -> None:
+    measured_at = _at(session, st.session_state["entry_time"], tz)
+    result = validate_entry(read_inputs("entry"), measured_at=measured_at, now=utcnow(),
+                            session_reference=_reference(session, tz))
+    if result.problems:
+        st.session_state["entry_problems"] = result.by_field()
+        return
+    store_readings.add_reading(eng, session.id, result.values, measured_at=measured_at, by=user,
+                               bp_method=st.session_state["entry_method"], note=st.session_state.get("entry_note"))
+    st.session_state["entry_problems"] = {}
+    st.session_state["flash"] = f"Reading at {measured_at:%H:%M} saved."
+    clear_inputs("entry", extra=("entry_time", "entry_note"))
+
+
+def _save_correction(eng, session: Session, user: str, tz: str, void: bool) -> None:
+    reading_id = st.session_state.get("corr_reading")
+    reason = st.session_state.get("corr_reason", "").strip()
+    problems: dict[str, str] = {}
+    if reading_id is None:
+        problems[""] = "choose the reading to correct"
+    if not reason:
+        problems["reason"] = "say why (for example: digits transposed, wrong patient, motion artifact)"
+    values = None
+    if not void and not problems:
+        result = validate_entry(read_inputs("corr"), measured_at=_at(session, st.session_state["corr_time"], tz),
+                                now=utcnow(), session_reference=_reference(session, tz))
+        problems, values = result.by_field(), result.values
+    if problems:
+        st.session_state["corr_problems"] = problems
+        return
+    try:
+        if void:
+            store_readings.mark_entered_in_error(eng, reading_id, reason=reason, by=user)
+            st.session_state["flash"] = f"Reading #{reading_id} marked as entered in error."
+        else:
+            new_id = store_readings.correct_reading(
+                eng, reading_id, values, reason=reason, by=user,
+                measured_at=_at(session, st.session_state["corr_time"], tz))
+            st.session_state["flash"] = f"Reading #{reading_id} corrected; the correction is #{new_id}."
+    except StoreError as error:
+        st.session_state["corr_problems"] = {"": str(error)}
+        return
+    st.session_state["corr_problems"] = {}
+    clear_inputs("corr", extra=("corr_reading", "corr_reason", "corr_time"))
+
+
+def _prefill_correction(current: pd.DataFrame, tz: str) -> None:
+    reading_id = st.session_state.get("corr_reading")
+    if reading_id is None:
+        return
+    row = current.set_index("id").loc[reading_id]
+    for key in ("sbp", "dbp", "hr", "spo2", "rr", "map", "temp_c"):
+        computed = key == "map" and row["map_computed"]
+        st.session_state[f"corr_{key}"] = "" if pd.isna(row[key]) or computed else f"{row[key]:g}"
+    st.session_state["corr_time"] = row["measured_at"].tz_convert(tz).time()
+    st.session_state["corr_problems"] = {}
+
+
+def _infusion_controls(eng, session: Session, tz: str) -> None:
+    def stamp(action) -> None:
+        try:
+            action(eng, session.id, utcnow())
+        except StoreError as error:
+            st.session_state["flash_error"] = str(error)
+
+    cols = st.columns(4)
+    cols[0].metric("Status", session.status)
+    if session.infusion_started_at is None:
+        cols[1].button("▶ Start infusion", on_click=stamp, args=(store_sessions.start_infusion,), type="primary")
+    else:
+        cols[1].metric("Infusion start", f"{session.infusion_started_at.astimezone(ZoneInfo(tz)):%H:%M}")
+    if session.infusion_started_at is not None and session.infusion_stopped_at is None:
+        cols[2].button("■ Stop infusion", on_click=stamp, args=(store_sessions.stop_infusion,))
+    elif session.infusion_stopped_at is not None:
+        cols[2].metric("Infusion stop", f"{session.infusion_stopped_at.astimezone(ZoneInfo(tz)):%H:%M}")
+    if session.infusion_stopped_at is not None and session.discharged_at is None:
+        cols[3].button("Discharge", on_click=stamp, args=(store_sessions.discharge,))
+    elif session.discharged_at is not None:
+        cols[3].metric("Discharged", f"{session.discharged_at.astimezone(ZoneInfo(tz)):%H:%M}")
+
+
+def _entry_form(eng, session: Session, user: str, tz: str) -> None:
+    st.session_state.setdefault("entry_time", _now_clock(tz))
+    problems = st.session_state.get("entry_problems", {})
+    with st.form("entry"):
+        st.markdown("**New reading**")
+        left, right, _ = st.columns([1, 1, 3])
+        left.time_input("Measured at", key="entry_time", step=60,
+                        help="Now by default; set it back for a late entry (the entry time is kept too).")
+        right.selectbox("BP method", BP_METHODS, key="entry_method")
+        if "measured_at" in problems:
+            st.error(md_escape(problems["measured_at"]), icon="⚠️")
+        vitals_inputs("entry", problems)
+        st.text_input("Note", key="entry_note", max_chars=500)
+        if "" in problems:
+            st.error(md_escape(problems[""]), icon="⚠️")
+        st.form_submit_button("Save reading", type="primary", on_click=_save_entry, args=(eng, session, user, tz))
+
+
+def _event_forms(eng, session: Session, user: str, tz: str) -> None:
+    def record(kind: str, label_key: str | None, score_key: str | None, severity_key: str | None, time_key: str):
+        label = st.session_state[label_key] if label_key else {"moaa_s": "MOAA/S", "cadss": "CADSS"}[kind]
+        try:
+            store_events.add_event(
+                eng, session.id, kind, label, occurred_at=_at(session, st.session_state[time_key], tz), by=user,
+                score=int(st.session_state[score_key]) if score_key else None,
+                severity=st.session_state[severity_key] if severity_key else None)
+            st.session_state["flash"] = f"{label} recorded."
+        except StoreError as error:
+            st.session_state["flash_error"] = str(error)
+
+    side, sedation, dissociation = st.columns(3)
+    with side.form("side_effect"):
+        st.markdown("**Side effect**")
+        st.selectbox("Effect", SIDE_EFFECTS, key="se_label")
+        st.selectbox("Severity", SEVERITIES, key="se_severity")
+        st.time_input("At", value=_now_clock(tz), key="se_time", step=60)
+        st.form_submit_button("Record side effect", on_click=record,
+                              args=("side_effect", "se_label", None, "se_severity", "se_time"))
+    with sedation.form("moaa_s"):
+        st.markdown("**Sedation (MOAA/S)**")
+        st.selectbox("Score", [5, 4, 3, 2, 1, 0], key="moaa_score",
+                     help="5 responds readily to name … 0 no response to painful stimulus")
+        st.time_input("At", value=_now_clock(tz), key="moaa_time", step=60)
+        st.form_submit_button("Record MOAA/S", on_click=record, args=("moaa_s", None, "moaa_score", None, "moaa_time"))
+    with dissociation.form("cadss"):
+        st.markdown("**Dissociation (CADSS)**")
+        st.number_input("Score", min_value=0, max_value=92, value=0, key="cadss_score")
+        st.time_input("At", value=_now_clock(tz), key="cadss_time", step=60)
+        st.form_submit_button("Record CADSS", on_click=record, args=("cadss", None, "cadss_score", None, "cadss_time"))
+
+
+def _correction_form(eng, session: Session, user: str, tz: str, current: pd.DataFrame) -> None:
+    problems = st.session_state.get("corr_problems", {})
+    with st.expander("Correct a reading", expanded=bool(problems)):
+        if current.empty:
+            st.caption("No readings to correct yet.")
+            return
+        labels = {int(r.id): f"#{int(r.id)} at {r.measured_at.tz_convert(tz):%H:%M}: "
+                             f"BP {r.sbp:g}/{r.dbp:g}, HR {r.hr:g}, SpO2 {r.spo2:g}".replace("nan", "–")
+                  for r in current.itertuples()}
+        st.selectbox("Reading", list(labels), index=None, format_func=labels.get, key="corr_reading",
+                     placeholder="Choose the reading to correct…", on_change=_prefill_correction, args=(current, tz))
+        st.session_state.setdefault("corr_time", _now_clock(tz))
+        st.time_input("Measured at", key="corr_time", step=60)
+        vitals_inputs("corr", problems)
+        st.text_input("Reason for the correction (required)", key="corr_reason", max_chars=300)
+        for key in ("reason", "", "measured_at"):
+            if key in problems:
+                st.error(md_escape(problems[key]), icon="⚠️")
+        save, void = st.columns(2)
+        save.button("Save correction", on_click=_save_correction, args=(eng, session, user, tz, False))
+        void.button("Mark as entered in error", on_click=_save_correction, args=(eng, session, user, tz, True))
+        st.caption("The original stays in the record, struck through, with who corrected it, when and why.")
+
+
+def _flash() -> None:
+    if message := st.session_state.pop("flash", None):
+        st.success(md_escape(message))
+    if message := st.session_state.pop("flash_error", None):
+        st.error(md_escape(message))
+
+
+def render() -> None:
+    eng, tz, user = engine(), clinic_tz(), current_user()
+    st.title("Record vitals")
+    session = pick_session(eng, user)
+    if session is None:
+        st.info("Choose a session above, or create one.")
+        return
+    st.subheader(md_escape(session.label))
+    dose = f" · planned dose {session.planned_dose_mg:g} mg" if session.planned_dose_mg else ""
+    st.caption(md_escape(f"Protocol: {session.protocol}{dose}"))
+    _flash()
+    _infusion_controls(eng, session, tz)
+    _entry_form(eng, session, user, tz)
+    _event_forms(eng, session, user, tz)
+    current = store_readings.session_readings(eng, session.id)
+    show_session_chart(eng, session, current, tz)
+    st.markdown("**Readings** (all versions; replaced ones struck through)")
+    history = store_readings.session_readings(eng, session.id, history=True)
+    st.dataframe(readings_display(history, tz), hide_index=True, width="stretch")
+    _correction_form(eng, session, user, tz, current)
+
+
+render()
