@@ -40,7 +40,8 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from dashboard.store.sessions import list_sessions, reading_counts
+    from dashboard.store.readings import reading_counts
+    from dashboard.store.sessions import list_sessions
     engine = _engine()
     counts = reading_counts(engine)
     for s in list_sessions(engine):

@@ -16,4 +16,4 @@ def database_url() -> str:
 
 def clinic_timezone() -> str:
     """IANA zone in which times are shown and offset-less times are read (CLINIC_TZ)."""
-    return os.environ.get("CLINIC_TZ", "UTC")
+    return os.environ.get("CLINIC_TZ", "America/New_York")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
+from dashboard.components.context import clinic_tz
+from dashboard.core.clock import today_in
 from dashboard.core.protocol import default_protocol
 from dashboard.store import sessions as store_sessions
 from dashboard.store.errors import StoreError
@@ -37,7 +37,7 @@ def _new_session_form(engine, user: str) -> None:
         new_code = right.text_input("…or new patient clinic code", key="new_patient_code",
                                     help="A clinic code such as P-1042; no name is needed.")
         c1, c2, c3 = st.columns(3)
-        day = c1.date_input("Date", value=date.today(), key="new_session_date")
+        day = c1.date_input("Date", value=today_in(clinic_tz()), key="new_session_date")
         number = c2.number_input("Infusion number in series", min_value=1, max_value=99, value=1, key="new_session_number")
         weight = c3.number_input("Weight (kg)", min_value=0.0, max_value=400.0, value=0.0, step=0.5,
                                  key="new_session_weight", help="0 = not recorded")

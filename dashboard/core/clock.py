@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -16,3 +17,8 @@ def as_utc(value: datetime | pd.Timestamp | str) -> datetime:
     ts = pd.Timestamp(value)
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.to_pydatetime()
+
+
+def today_in(tz: str) -> date:
+    """The calendar date now at the clinic."""
+    return utcnow().astimezone(ZoneInfo(tz)).date()

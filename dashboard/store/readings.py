@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, exists, insert, select
+from sqlalchemy import Connection, Engine, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
@@ -27,6 +27,11 @@ _successor = readings.alias("successor")
 def current_filter():
     """Versions nobody has replaced yet (a voided reading's current version is the void marker)."""
     return ~exists().where(_successor.c.supersedes_id == readings.c.id)
+
+
+def in_force_filter():
+    """The readings that count: current versions not marked entered in error."""
+    return current_filter() & ~readings.c.entered_in_error
 
 
 def add_reading(engine: Engine, session_id: int, values: dict, *, measured_at: datetime, by: str,
@@ -156,7 +161,7 @@ def session_readings(engine: Engine, session_id: int, *, history: bool = False) 
     """
     query = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.session_id == session_id)
     if not history:
-        query = query.where(current_filter(), ~readings.c.entered_in_error)
+        query = query.where(in_force_filter())
     query = query.order_by(readings.c.measured_at, readings.c.id)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
@@ -173,3 +178,11 @@ def session_readings(engine: Engine, session_id: int, *, history: bool = False) 
         frame["replaced_by"] = frame["id"].map(successors).astype("Int64")
         frame["is_current"] = frame["replaced_by"].isna()
     return frame
+
+
+def reading_counts(engine: Engine) -> dict[int, int]:
+    """Readings in force per session (a corrected reading counts once, a voided one not at all)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(readings.c.session_id, func.count()).where(in_force_filter())
+                            .group_by(readings.c.session_id)).all()
+    return dict(rows)

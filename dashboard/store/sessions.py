@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
 from dashboard.store.errors import Conflict, NotFound
-from dashboard.store.schema import patients, readings, sessions
+from dashboard.store.schema import patients, sessions
 
 STATUSES = ("planned", "infusing", "recovery", "discharged")
 
@@ -111,15 +111,6 @@ def list_sessions(engine: Engine, patient_id: int | None = None) -> list[Session
         query = query.where(sessions.c.patient_id == patient_id)
     with engine.connect() as conn:
         return [_as_session(row) for row in conn.execute(query)]
-
-
-def reading_counts(engine: Engine) -> dict[int, int]:
-    """Current readings per session (corrections count once, voided ones not at all)."""
-    from dashboard.store.readings import current_filter
-    with engine.connect() as conn:
-        rows = conn.execute(select(readings.c.session_id, func.count()).where(current_filter())
-                            .group_by(readings.c.session_id)).all()
-    return dict(rows)
 
 
 def _set(engine: Engine, session_id: int, **values) -> None:

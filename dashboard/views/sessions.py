@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.components.context import engine
 from dashboard.components.session_picker import SESSION_KEY
+from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 
 
@@ -17,7 +18,7 @@ def render() -> None:
     if not sessions:
         st.info("No sessions yet. Create one on the Record page, or load the samples: `python -m dashboard seed`.")
         return
-    counts = store_sessions.reading_counts(eng)
+    counts = store_readings.reading_counts(eng)
     table = pd.DataFrame({
         "Session": [s.code for s in sessions],
         "Patient": [s.patient_code for s in sessions],
