@@ -1,4 +1,4 @@
-"""Streamlit entry point: page setup, who is recording, and the pages routed with st.navigation."""
+"""Streamlit entry point: page setup, sign-in, and the pages each role may reach (st.navigation)."""
 
 from __future__ import annotations
 
@@ -13,25 +13,46 @@ if ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard import DISCLAIMER  # noqa: E402
+from dashboard.components import auth  # noqa: E402
+from dashboard.components.context import actor, engine  # noqa: E402
+from dashboard.components.text import md_escape  # noqa: E402
+from dashboard.services.accounts import needs_first_admin  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
-st.set_page_config(page_title="Infusion Vitals", page_icon="🩺", layout="wide")
+# page file, title, icon, the action that opens it
+PAGES = (
+    ("record.py", "Record", "✍️", "reading.write"),
+    ("sessions.py", "Sessions", "📋", "session.read"),
+    ("training.py", "Training", "🎓", "scenario.run"),
+    ("audit.py", "Audit log", "🔎", "audit.read"),
+    ("users.py", "Users", "👥", "users.manage"),
+)
 
-pages = {
-    "record": st.Page(VIEWS / "record.py", title="Record", icon="✍️", default=True),
-    "sessions": st.Page(VIEWS / "sessions.py", title="Sessions", icon="📋"),
-}
+st.set_page_config(page_title="Infusion Vitals", page_icon="🩺", layout="wide")
+auth.check_idle()
+who = actor()
+
+if who is None:
+    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden")
+    if needs_first_admin(engine()):
+        auth.first_admin_form()
+    else:
+        auth.sign_in_form()
+    st.caption(DISCLAIMER)
+    st.stop()
 
 with st.sidebar:
-    st.text_input("Your name or initials", key="user_name", max_chars=80,
-                  help="Stored with every reading and correction you enter.")
+    st.markdown(f"Signed in as **{md_escape(st.session_state.get('full_name', who.username))}** ({who.role})")
+    st.button("Sign out", on_click=auth.sign_out)
     st.caption(DISCLAIMER)
 
-navigation = st.navigation(list(pages.values()))
-if not st.session_state.get("user_name", "").strip():
-    st.title("Infusion Vitals")
-    st.warning("Enter your name or initials in the sidebar to start recording.")
-    st.info(DISCLAIMER)
+if st.session_state.get("must_change_password"):
+    st.navigation([st.Page(lambda: auth.change_password_form(True), title="Change password", url_path="change-password")],
+                  position="hidden")
+    auth.change_password_form(True)
     st.stop()
-navigation.run()
+
+pages = [st.Page(VIEWS / file, title=title, icon=icon) for file, title, icon, action in PAGES if who.can(action)]
+pages.append(st.Page(lambda: auth.change_password_form(False), title="Password", icon="🔑", url_path="password"))
+st.navigation(pages).run()

@@ -1,4 +1,4 @@
-"""Settings read from the environment: database URL, clinic time zone, idle limits."""
+"""Settings read from the environment: database URL, clinic time zone, idle sign-out."""
 
 from __future__ import annotations
 
@@ -17,3 +17,8 @@ def database_url() -> str:
 def clinic_timezone() -> str:
     """IANA zone in which times are shown and offset-less times are read (CLINIC_TZ)."""
     return os.environ.get("CLINIC_TZ", "America/New_York")
+
+
+def idle_minutes() -> float:
+    """Minutes without any action after which a user is signed out (IDLE_SIGNOUT_MINUTES)."""
+    return float(os.environ.get("IDLE_SIGNOUT_MINUTES", "15"))

@@ -4,41 +4,42 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components.context import clinic_tz
+from dashboard.components.text import md_escape
 from dashboard.core.clock import today_in
 from dashboard.core.protocol import default_protocol
-from dashboard.store import sessions as store_sessions
+from dashboard.services.records import Records
 from dashboard.store.errors import StoreError
 from dashboard.store.sessions import Session
 
 SESSION_KEY = "session_id"
 
 
-def pick_session(engine, user: str) -> Session | None:
+def pick_session(records: Records) -> Session | None:
     """The chosen session (remembered across pages in st.session_state['session_id'])."""
-    all_sessions = store_sessions.list_sessions(engine)
+    all_sessions = records.sessions()
     by_id = {s.id: s for s in all_sessions}
     if st.session_state.get(SESSION_KEY) not in by_id:
         st.session_state.pop(SESSION_KEY, None)
     st.selectbox("Session", list(by_id), key=SESSION_KEY, index=None,
                  format_func=lambda sid: f"{by_id[sid].label} · {by_id[sid].status}",
                  placeholder="Choose a session…")
-    with st.expander("New patient or session", expanded=not all_sessions):
-        _new_session_form(engine, user)
-    chosen = st.session_state.get(SESSION_KEY)
-    return by_id.get(chosen)
+    if records.actor.can("session.create"):
+        with st.expander("New patient or session", expanded=not all_sessions):
+            _new_session_form(records)
+    return by_id.get(st.session_state.get(SESSION_KEY))
 
 
-def _new_session_form(engine, user: str) -> None:
-    patients = store_sessions.list_patients(engine)
+def _new_session_form(records: Records) -> None:
+    patients = records.patients()
     with st.form("new_session", clear_on_submit=False):
         left, right = st.columns(2)
         existing = left.selectbox("Existing patient", [""] + patients["code"].tolist(), key="new_patient_existing")
-        new_code = right.text_input("…or new patient clinic code", key="new_patient_code",
+        new_code = right.text_input("…or new patient clinic code", key="new_patient_code", max_chars=40,
                                     help="A clinic code such as P-1042; no name is needed.")
         c1, c2, c3 = st.columns(3)
-        day = c1.date_input("Date", value=today_in(clinic_tz()), key="new_session_date")
-        number = c2.number_input("Infusion number in series", min_value=1, max_value=99, value=1, key="new_session_number")
+        day = c1.date_input("Date", value=today_in(records.tz), key="new_session_date")
+        number = c2.number_input("Infusion number in series", min_value=1, max_value=99, value=1,
+                                 key="new_session_number")
         weight = c3.number_input("Weight (kg)", min_value=0.0, max_value=400.0, value=0.0, step=0.5,
                                  key="new_session_weight", help="0 = not recorded")
         dose = st.number_input("Planned dose (mg)", min_value=0.0, max_value=1000.0, value=0.0, step=1.0,
@@ -50,14 +51,12 @@ def _new_session_form(engine, user: str) -> None:
         st.error("Choose an existing patient or type a new clinic code (one of the two).")
         return
     try:
-        patient_id = (store_sessions.find_patient(engine, existing) if existing
-                      else store_sessions.create_patient(engine, new_code, by=user))
-        planned = dose or (round(0.5 * weight, 1) if weight else None)
-        session_id = store_sessions.create_session(
-            engine, patient_id, day, by=user, protocol=default_protocol().name, infusion_number=int(number),
-            planned_dose_mg=planned, weight_kg=weight or None)
+        session_id = records.open_session(
+            day, patient_code=existing or new_code.strip(), new_patient=not existing,
+            protocol=default_protocol().name, infusion_number=int(number),
+            planned_dose_mg=dose or (round(0.5 * weight, 1) if weight else None), weight_kg=weight or None)
     except StoreError as error:
-        st.error(str(error))
+        st.error(md_escape(error))
         return
     st.session_state[SESSION_KEY] = session_id
     st.rerun()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import insert, select
 
 from dashboard.core.clock import utcnow
+from dashboard.store.db import Bind, begin, connect
 from dashboard.core.events import EVENT_KINDS, check_event
 from dashboard.store.errors import Conflict
 from dashboard.store.schema import session_events
@@ -15,23 +16,23 @@ from dashboard.store.schema import session_events
 EVENT_COLUMNS = ("id", "kind", "label", "score", "severity", "note", "occurred_at", "entered_at", "entered_by")
 
 
-def add_event(engine: Engine, session_id: int, kind: str, label: str, *, occurred_at: datetime, by: str,
+def add_event(bind: Bind, session_id: int, kind: str, label: str, *, occurred_at: datetime, by: str,
               score: int | None = None, severity: str | None = None, note: str | None = None) -> int:
     problem = check_event(kind, label, score, severity)
     if problem:
         raise Conflict(problem)
-    with engine.begin() as conn:
+    with begin(bind) as conn:
         return conn.execute(insert(session_events).values(
             session_id=session_id, kind=kind, label=label, score=score, severity=severity, note=note or None,
             occurred_at=occurred_at, entered_at=utcnow(), entered_by=by,
         ).returning(session_events.c.id)).scalar_one()
 
 
-def session_events_frame(engine: Engine, session_id: int) -> pd.DataFrame:
+def session_events_frame(bind: Bind, session_id: int) -> pd.DataFrame:
     query = (select(*[session_events.c[c] for c in EVENT_COLUMNS])
              .where(session_events.c.session_id == session_id)
              .order_by(session_events.c.occurred_at, session_events.c.id))
-    with engine.connect() as conn:
+    with connect(bind) as conn:
         frame = pd.DataFrame(conn.execute(query).all(), columns=list(EVENT_COLUMNS))
     for key in ("occurred_at", "entered_at"):
         frame[key] = pd.to_datetime(frame[key], utc=True)

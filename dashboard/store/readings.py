@@ -7,10 +7,11 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, exists, func, insert, select
+from sqlalchemy import Connection, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
+from dashboard.store.db import Bind, begin, connect
 from dashboard.core.vitals import BP_METHODS, SOURCES, VITAL_KEYS
 from dashboard.store.errors import Conflict, NotFound
 from dashboard.store.schema import readings
@@ -34,22 +35,22 @@ def in_force_filter():
     return current_filter() & ~readings.c.entered_in_error
 
 
-def add_reading(engine: Engine, session_id: int, values: dict, *, measured_at: datetime, by: str,
+def add_reading(bind: Bind, session_id: int, values: dict, *, measured_at: datetime, by: str,
                 source: str = "manual", bp_method: str | None = "cuff", note: str | None = None) -> int:
     """Store one validated set of vitals; values holds the keys of VALUE_COLUMNS (None = not measured)."""
     _check_kinds(source, bp_method)
-    with engine.begin() as conn:
+    with begin(bind) as conn:
         return _insert(conn, session_id=session_id, measured_at=measured_at, entered_at=utcnow(),
                        entered_by=by, source=source, bp_method=bp_method if values.get("sbp") is not None else None,
                        note=note or None, **_values(values))
 
 
-def correct_reading(engine: Engine, reading_id: int, values: dict, *, reason: str, by: str,
+def correct_reading(bind: Bind, reading_id: int, values: dict, *, reason: str, by: str,
                     measured_at: datetime | None = None, note: str | None = None) -> int:
     """A new version of a reading; the original stays, marked as replaced."""
     if not reason or not reason.strip():
         raise Conflict("a correction needs a reason")
-    with engine.begin() as conn:
+    with begin(bind) as conn:
         original = _current_version(conn, reading_id)
         return _insert(conn, session_id=original["session_id"],
                        measured_at=measured_at or original["measured_at"], entered_at=utcnow(),
@@ -58,11 +59,11 @@ def correct_reading(engine: Engine, reading_id: int, values: dict, *, reason: st
                        supersedes_id=reading_id, correction_reason=reason.strip(), **_values(values))
 
 
-def mark_entered_in_error(engine: Engine, reading_id: int, *, reason: str, by: str) -> int:
+def mark_entered_in_error(bind: Bind, reading_id: int, *, reason: str, by: str) -> int:
     """Void a reading: a new version flagged 'entered in error'; nothing is removed."""
     if not reason or not reason.strip():
         raise Conflict("marking a reading as entered in error needs a reason")
-    with engine.begin() as conn:
+    with begin(bind) as conn:
         original = _current_version(conn, reading_id)
         return _insert(conn, session_id=original["session_id"], measured_at=original["measured_at"],
                        entered_at=utcnow(), entered_by=by, source="manual", bp_method=original["bp_method"],
@@ -102,7 +103,7 @@ def _current_version(conn: Connection, reading_id: int) -> dict:
     return dict(row)
 
 
-def add_readings(engine: Engine, frame: pd.DataFrame, *, by: str, source: str = "file") -> int:
+def add_readings(bind: Bind, frame: pd.DataFrame, *, by: str, source: str = "file") -> int:
     """Append many readings in one transaction (all or nothing) on the database's bulk path.
 
     frame: session_id, measured_at (tz-aware) and any of the vitals, map_computed, bp_method, note,
@@ -126,7 +127,7 @@ def add_readings(engine: Engine, frame: pd.DataFrame, *, by: str, source: str = 
     bulk["entered_in_error"] = False
     bulk["source_line"] = frame["source_line"].astype("Int64") if "source_line" in frame else None
     bulk = bulk[list(BULK_COLUMNS)]
-    with engine.begin() as conn:
+    with begin(bind) as conn:
         if conn.dialect.name == "postgresql":
             _copy_postgres(conn, bulk)
         else:
@@ -154,7 +155,14 @@ def _copy_postgres(conn: Connection, bulk: pd.DataFrame) -> None:
         copy.write(buffer.getvalue())
 
 
-def session_readings(engine: Engine, session_id: int, *, history: bool = False) -> pd.DataFrame:
+def reading_versions(bind: Bind, reading_ids: list[int]) -> pd.DataFrame:
+    """Given versions by id, whatever their state."""
+    query = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.id.in_(reading_ids))
+    with connect(bind) as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=list(FRAME_COLUMNS))
+
+
+def session_readings(bind: Bind, session_id: int, *, history: bool = False) -> pd.DataFrame:
     """Readings of a session in time order: current valid versions, or every version with history.
 
     With history, 'is_current' marks the versions in force and 'replaced_by' names a successor.
@@ -163,7 +171,7 @@ def session_readings(engine: Engine, session_id: int, *, history: bool = False) 
     if not history:
         query = query.where(in_force_filter())
     query = query.order_by(readings.c.measured_at, readings.c.id)
-    with engine.connect() as conn:
+    with connect(bind) as conn:
         rows = conn.execute(query).all()
     frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
     for key in ("measured_at", "entered_at"):
@@ -180,9 +188,9 @@ def session_readings(engine: Engine, session_id: int, *, history: bool = False) 
     return frame
 
 
-def reading_counts(engine: Engine) -> dict[int, int]:
+def reading_counts(bind: Bind) -> dict[int, int]:
     """Readings in force per session (a corrected reading counts once, a voided one not at all)."""
-    with engine.connect() as conn:
+    with connect(bind) as conn:
         rows = conn.execute(select(readings.c.session_id, func.count()).where(in_force_filter())
                             .group_by(readings.c.session_id)).all()
     return dict(rows)

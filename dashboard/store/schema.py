@@ -1,4 +1,4 @@
-"""Database tables: patients, infusion sessions, append-only versioned readings, session events."""
+"""Database tables: patients, sessions, append-only versioned readings, events, users, audit log."""
 
 from __future__ import annotations
 
@@ -84,4 +84,34 @@ session_events = Table(
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("entered_at", UTCDateTime, nullable=False),
     Column("entered_by", String(80), nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("full_name", String(120), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("must_change_password", Boolean, nullable=False, default=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("locked_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+
+# Append-only like readings: who did what, when, with the state before and after (JSON text).
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(80), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("action", String(40), nullable=False, index=True),
+    Column("entity", String(40), nullable=False),
+    Column("entity_id", String(40)),
+    Column("session_id", Integer, index=True),
+    Column("before", Text),
+    Column("after", Text),
 )

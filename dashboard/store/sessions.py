@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
+from dashboard.store.db import Bind, begin, connect
 from dashboard.store.errors import Conflict, NotFound
 from dashboard.store.schema import patients, sessions
 
@@ -38,13 +39,13 @@ class Session:
         return f"{self.code} · {self.patient_code} · {self.session_date:%Y-%m-%d}{number}"
 
 
-def create_patient(engine: Engine, code: str, *, by: str, year_of_birth: int | None = None,
+def create_patient(bind: Bind, code: str, *, by: str, year_of_birth: int | None = None,
                    notes: str | None = None) -> int:
     code = code.strip()
     if not code:
         raise Conflict("a patient needs a clinic code")
     try:
-        with engine.begin() as conn:
+        with begin(bind) as conn:
             return conn.execute(insert(patients).values(
                 code=code, year_of_birth=year_of_birth, notes=notes, created_at=utcnow(), created_by=by,
             ).returning(patients.c.id)).scalar_one()
@@ -52,24 +53,24 @@ def create_patient(engine: Engine, code: str, *, by: str, year_of_birth: int | N
         raise Conflict(f"a patient with code {code!r} already exists") from None
 
 
-def find_patient(engine: Engine, code: str) -> int | None:
-    with engine.connect() as conn:
+def find_patient(bind: Bind, code: str) -> int | None:
+    with connect(bind) as conn:
         return conn.execute(select(patients.c.id).where(patients.c.code == code.strip())).scalar_one_or_none()
 
 
-def list_patients(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as conn:
+def list_patients(bind: Bind) -> pd.DataFrame:
+    with connect(bind) as conn:
         rows = conn.execute(select(patients.c.id, patients.c.code, patients.c.year_of_birth)
                             .order_by(patients.c.code)).all()
     return pd.DataFrame(rows, columns=["id", "code", "year_of_birth"])
 
 
-def create_session(engine: Engine, patient_id: int, session_date: date, *, by: str, protocol: str,
+def create_session(bind: Bind, patient_id: int, session_date: date, *, by: str, protocol: str,
                    infusion_number: int | None = None, planned_dose_mg: float | None = None,
                    weight_kg: float | None = None, code: str | None = None) -> int:
     """A new planned session; its code (S-0001...) is given when none is passed."""
     try:
-        with engine.begin() as conn:
+        with begin(bind) as conn:
             if code is None:
                 last = conn.execute(select(func.max(sessions.c.id))).scalar_one() or 0
                 code = f"S-{last + 1:04d}"
@@ -91,55 +92,55 @@ def _as_session(row) -> Session:
     return Session(**{field: m[field] for field in Session.__dataclass_fields__})
 
 
-def get_session(engine: Engine, session_id: int) -> Session:
-    with engine.connect() as conn:
+def get_session(bind: Bind, session_id: int) -> Session:
+    with connect(bind) as conn:
         row = conn.execute(_session_select().where(sessions.c.id == session_id)).first()
     if row is None:
         raise NotFound(f"session {session_id} does not exist")
     return _as_session(row)
 
 
-def find_session(engine: Engine, code: str) -> Session | None:
-    with engine.connect() as conn:
+def find_session(bind: Bind, code: str) -> Session | None:
+    with connect(bind) as conn:
         row = conn.execute(_session_select().where(sessions.c.code == code)).first()
     return None if row is None else _as_session(row)
 
 
-def list_sessions(engine: Engine, patient_id: int | None = None) -> list[Session]:
+def list_sessions(bind: Bind, patient_id: int | None = None) -> list[Session]:
     query = _session_select().order_by(sessions.c.session_date.desc(), sessions.c.id.desc())
     if patient_id is not None:
         query = query.where(sessions.c.patient_id == patient_id)
-    with engine.connect() as conn:
+    with connect(bind) as conn:
         return [_as_session(row) for row in conn.execute(query)]
 
 
-def _set(engine: Engine, session_id: int, **values) -> None:
-    with engine.begin() as conn:
+def _set(bind: Bind, session_id: int, **values) -> None:
+    with begin(bind) as conn:
         done = conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values)).rowcount
     if not done:
         raise NotFound(f"session {session_id} does not exist")
 
 
-def start_infusion(engine: Engine, session_id: int, at: datetime) -> None:
-    session = get_session(engine, session_id)
+def start_infusion(bind: Bind, session_id: int, at: datetime) -> None:
+    session = get_session(bind, session_id)
     if session.infusion_started_at is not None:
         raise Conflict(f"the infusion already started at {session.infusion_started_at:%H:%M} UTC")
-    _set(engine, session_id, infusion_started_at=at, status="infusing")
+    _set(bind, session_id, infusion_started_at=at, status="infusing")
 
 
-def stop_infusion(engine: Engine, session_id: int, at: datetime) -> None:
-    session = get_session(engine, session_id)
+def stop_infusion(bind: Bind, session_id: int, at: datetime) -> None:
+    session = get_session(bind, session_id)
     if session.infusion_started_at is None:
         raise Conflict("the infusion has not started yet")
     if session.infusion_stopped_at is not None:
         raise Conflict(f"the infusion already stopped at {session.infusion_stopped_at:%H:%M} UTC")
     if at < session.infusion_started_at:
         raise Conflict("the stop time is before the infusion start")
-    _set(engine, session_id, infusion_stopped_at=at, status="recovery")
+    _set(bind, session_id, infusion_stopped_at=at, status="recovery")
 
 
-def discharge(engine: Engine, session_id: int, at: datetime) -> None:
-    session = get_session(engine, session_id)
+def discharge(bind: Bind, session_id: int, at: datetime) -> None:
+    session = get_session(bind, session_id)
     if session.discharged_at is not None:
         raise Conflict("the patient is already discharged")
-    _set(engine, session_id, discharged_at=at, status="discharged")
+    _set(bind, session_id, discharged_at=at, status="discharged")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.context import clinic_tz, current_user, engine
+from dashboard.components.context import records, require
 from dashboard.components.session_chart import show_session_chart
 from dashboard.components.session_picker import pick_session
 from dashboard.components.text import md_escape
@@ -16,11 +16,8 @@ from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_i
 from dashboard.core.clock import utcnow
 from dashboard.core.events import SEVERITIES, SIDE_EFFECTS
 from dashboard.core.tables import readings_display
-from dashboard.core.validation import validate_entry
 from dashboard.core.vitals import BP_METHODS
-from dashboard.store import events as store_events
-from dashboard.store import readings as store_readings
-from dashboard.store import sessions as store_sessions
+from dashboard.services.records import Records
 from dashboard.store.errors import StoreError
 from dashboard.store.sessions import Session
 
@@ -29,29 +26,26 @@ def _at(session: Session, clock: time, tz: str) -> datetime:
     return datetime.combine(session.session_date, clock, tzinfo=ZoneInfo(tz))
 
 
-def _reference(session: Session, tz: str) -> datetime:
-    return session.infusion_started_at or _at(session, time(0, 0), tz)
-
-
 def _now_clock(tz: str) -> time:
     return utcnow().astimezone(ZoneInfo(tz)).time().replace(second=0, microsecond=0)
 
 
-def _save_entry(eng, session: Session, user: str, tz: str) -> None:
-    measured_at = _at(session, st.session_state["entry_time"], tz)
-    result = validate_entry(read_inputs("entry"), measured_at=measured_at, now=utcnow(),
-                            session_reference=_reference(session, tz))
-    if result.problems:
-        st.session_state["entry_problems"] = result.by_field()
-        return
-    store_readings.add_reading(eng, session.id, result.values, measured_at=measured_at, by=user,
-                               bp_method=st.session_state["entry_method"], note=st.session_state.get("entry_note"))
-    st.session_state["entry_problems"] = {}
-    st.session_state["flash"] = f"Reading at {measured_at:%H:%M} saved."
-    clear_inputs("entry", extra=("entry_time", "entry_note"))
+def _local(moment: datetime, tz: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(tz)):%H:%M}"
 
 
-def _save_correction(eng, session: Session, user: str, tz: str, void: bool) -> None:
+def _save_entry(rec: Records, session: Session) -> None:
+    measured_at = _at(session, st.session_state["entry_time"], rec.tz)
+    result, _ = rec.record_reading(session.id, read_inputs("entry"), measured_at=measured_at,
+                                   bp_method=st.session_state["entry_method"],
+                                   note=st.session_state.get("entry_note") or None)
+    st.session_state["entry_problems"] = result.by_field()
+    if not result.problems:
+        st.session_state["flash"] = f"Reading at {measured_at:%H:%M} saved."
+        clear_inputs("entry", extra=("entry_time", "entry_note"))
+
+
+def _save_correction(rec: Records, session: Session, void: bool) -> None:
     reading_id = st.session_state.get("corr_reading")
     reason = st.session_state.get("corr_reason", "").strip()
     problems: dict[str, str] = {}
@@ -59,22 +53,19 @@ def _save_correction(eng, session: Session, user: str, tz: str, void: bool) -> N
         problems[""] = "choose the reading to correct"
     if not reason:
         problems["reason"] = "say why (for example: digits transposed, wrong patient, motion artifact)"
-    values = None
-    if not void and not problems:
-        result = validate_entry(read_inputs("corr"), measured_at=_at(session, st.session_state["corr_time"], tz),
-                                now=utcnow(), session_reference=_reference(session, tz))
-        problems, values = result.by_field(), result.values
     if problems:
         st.session_state["corr_problems"] = problems
         return
     try:
         if void:
-            store_readings.mark_entered_in_error(eng, reading_id, reason=reason, by=user)
+            rec.void_reading(reading_id, reason=reason)
             st.session_state["flash"] = f"Reading #{reading_id} marked as entered in error."
         else:
-            new_id = store_readings.correct_reading(
-                eng, reading_id, values, reason=reason, by=user,
-                measured_at=_at(session, st.session_state["corr_time"], tz))
+            result, new_id = rec.correct_reading(reading_id, read_inputs("corr"), reason=reason,
+                                                 measured_at=_at(session, st.session_state["corr_time"], rec.tz))
+            if result.problems:
+                st.session_state["corr_problems"] = result.by_field()
+                return
             st.session_state["flash"] = f"Reading #{reading_id} corrected; the correction is #{new_id}."
     except StoreError as error:
         st.session_state["corr_problems"] = {"": str(error)}
@@ -95,31 +86,31 @@ def _prefill_correction(current: pd.DataFrame, tz: str) -> None:
     st.session_state["corr_problems"] = {}
 
 
-def _infusion_controls(eng, session: Session, tz: str) -> None:
-    def stamp(action) -> None:
+def _infusion_controls(rec: Records, session: Session) -> None:
+    def stamp(step) -> None:
         try:
-            action(eng, session.id, utcnow())
+            step(session.id)
         except StoreError as error:
             st.session_state["flash_error"] = str(error)
 
     cols = st.columns(4)
     cols[0].metric("Status", session.status)
     if session.infusion_started_at is None:
-        cols[1].button("▶ Start infusion", on_click=stamp, args=(store_sessions.start_infusion,), type="primary")
+        cols[1].button("▶ Start infusion", on_click=stamp, args=(rec.start_infusion,), type="primary")
     else:
-        cols[1].metric("Infusion start", f"{session.infusion_started_at.astimezone(ZoneInfo(tz)):%H:%M}")
+        cols[1].metric("Infusion start", _local(session.infusion_started_at, rec.tz))
     if session.infusion_started_at is not None and session.infusion_stopped_at is None:
-        cols[2].button("■ Stop infusion", on_click=stamp, args=(store_sessions.stop_infusion,))
+        cols[2].button("■ Stop infusion", on_click=stamp, args=(rec.stop_infusion,))
     elif session.infusion_stopped_at is not None:
-        cols[2].metric("Infusion stop", f"{session.infusion_stopped_at.astimezone(ZoneInfo(tz)):%H:%M}")
+        cols[2].metric("Infusion stop", _local(session.infusion_stopped_at, rec.tz))
     if session.infusion_stopped_at is not None and session.discharged_at is None:
-        cols[3].button("Discharge", on_click=stamp, args=(store_sessions.discharge,))
+        cols[3].button("Discharge", on_click=stamp, args=(rec.discharge,))
     elif session.discharged_at is not None:
-        cols[3].metric("Discharged", f"{session.discharged_at.astimezone(ZoneInfo(tz)):%H:%M}")
+        cols[3].metric("Discharged", _local(session.discharged_at, rec.tz))
 
 
-def _entry_form(eng, session: Session, user: str, tz: str) -> None:
-    st.session_state.setdefault("entry_time", _now_clock(tz))
+def _entry_form(rec: Records, session: Session) -> None:
+    st.session_state.setdefault("entry_time", _now_clock(rec.tz))
     problems = st.session_state.get("entry_problems", {})
     with st.form("entry"):
         st.markdown("**New reading**")
@@ -133,17 +124,16 @@ def _entry_form(eng, session: Session, user: str, tz: str) -> None:
         st.text_input("Note", key="entry_note", max_chars=500)
         if "" in problems:
             st.error(md_escape(problems[""]), icon="⚠️")
-        st.form_submit_button("Save reading", type="primary", on_click=_save_entry, args=(eng, session, user, tz))
+        st.form_submit_button("Save reading", type="primary", on_click=_save_entry, args=(rec, session))
 
 
-def _event_forms(eng, session: Session, user: str, tz: str) -> None:
-    def record(kind: str, label_key: str | None, score_key: str | None, severity_key: str | None, time_key: str):
-        label = st.session_state[label_key] if label_key else {"moaa_s": "MOAA/S", "cadss": "CADSS"}[kind]
+def _event_forms(rec: Records, session: Session) -> None:
+    def record(kind: str, label: str | None, score_key: str | None, severity_key: str | None, time_key: str):
+        label = label or st.session_state["se_label"]
         try:
-            store_events.add_event(
-                eng, session.id, kind, label, occurred_at=_at(session, st.session_state[time_key], tz), by=user,
-                score=int(st.session_state[score_key]) if score_key else None,
-                severity=st.session_state[severity_key] if severity_key else None)
+            rec.add_event(session.id, kind, label, occurred_at=_at(session, st.session_state[time_key], rec.tz),
+                          score=int(st.session_state[score_key]) if score_key else None,
+                          severity=st.session_state[severity_key] if severity_key else None)
             st.session_state["flash"] = f"{label} recorded."
         except StoreError as error:
             st.session_state["flash_error"] = str(error)
@@ -153,34 +143,41 @@ def _event_forms(eng, session: Session, user: str, tz: str) -> None:
         st.markdown("**Side effect**")
         st.selectbox("Effect", SIDE_EFFECTS, key="se_label")
         st.selectbox("Severity", SEVERITIES, key="se_severity")
-        st.time_input("At", value=_now_clock(tz), key="se_time", step=60)
+        st.time_input("At", value=_now_clock(rec.tz), key="se_time", step=60)
         st.form_submit_button("Record side effect", on_click=record,
-                              args=("side_effect", "se_label", None, "se_severity", "se_time"))
+                              args=("side_effect", None, None, "se_severity", "se_time"))
     with sedation.form("moaa_s"):
         st.markdown("**Sedation (MOAA/S)**")
         st.selectbox("Score", [5, 4, 3, 2, 1, 0], key="moaa_score",
                      help="5 responds readily to name … 0 no response to painful stimulus")
-        st.time_input("At", value=_now_clock(tz), key="moaa_time", step=60)
-        st.form_submit_button("Record MOAA/S", on_click=record, args=("moaa_s", None, "moaa_score", None, "moaa_time"))
+        st.time_input("At", value=_now_clock(rec.tz), key="moaa_time", step=60)
+        st.form_submit_button("Record MOAA/S", on_click=record,
+                              args=("moaa_s", "MOAA/S", "moaa_score", None, "moaa_time"))
     with dissociation.form("cadss"):
         st.markdown("**Dissociation (CADSS)**")
         st.number_input("Score", min_value=0, max_value=92, value=0, key="cadss_score")
-        st.time_input("At", value=_now_clock(tz), key="cadss_time", step=60)
-        st.form_submit_button("Record CADSS", on_click=record, args=("cadss", None, "cadss_score", None, "cadss_time"))
+        st.time_input("At", value=_now_clock(rec.tz), key="cadss_time", step=60)
+        st.form_submit_button("Record CADSS", on_click=record, args=("cadss", "CADSS", "cadss_score", None, "cadss_time"))
 
 
-def _correction_form(eng, session: Session, user: str, tz: str, current: pd.DataFrame) -> None:
+def _reading_label(row, tz: str) -> str:
+    def num(value) -> str:
+        return "–" if pd.isna(value) else f"{value:g}"
+    return (f"#{int(row.id)} at {row.measured_at.tz_convert(tz):%H:%M}: BP {num(row.sbp)}/{num(row.dbp)}, "
+            f"HR {num(row.hr)}, SpO2 {num(row.spo2)}")
+
+
+def _correction_form(rec: Records, session: Session, current: pd.DataFrame) -> None:
     problems = st.session_state.get("corr_problems", {})
     with st.expander("Correct a reading", expanded=bool(problems)):
         if current.empty:
             st.caption("No readings to correct yet.")
             return
-        labels = {int(r.id): f"#{int(r.id)} at {r.measured_at.tz_convert(tz):%H:%M}: "
-                             f"BP {r.sbp:g}/{r.dbp:g}, HR {r.hr:g}, SpO2 {r.spo2:g}".replace("nan", "–")
-                  for r in current.itertuples()}
+        labels = {int(r.id): _reading_label(r, rec.tz) for r in current.itertuples()}
         st.selectbox("Reading", list(labels), index=None, format_func=labels.get, key="corr_reading",
-                     placeholder="Choose the reading to correct…", on_change=_prefill_correction, args=(current, tz))
-        st.session_state.setdefault("corr_time", _now_clock(tz))
+                     placeholder="Choose the reading to correct…", on_change=_prefill_correction,
+                     args=(current, rec.tz))
+        st.session_state.setdefault("corr_time", _now_clock(rec.tz))
         st.time_input("Measured at", key="corr_time", step=60)
         vitals_inputs("corr", problems)
         st.text_input("Reason for the correction (required)", key="corr_reason", max_chars=300)
@@ -188,8 +185,8 @@ def _correction_form(eng, session: Session, user: str, tz: str, current: pd.Data
             if key in problems:
                 st.error(md_escape(problems[key]), icon="⚠️")
         save, void = st.columns(2)
-        save.button("Save correction", on_click=_save_correction, args=(eng, session, user, tz, False))
-        void.button("Mark as entered in error", on_click=_save_correction, args=(eng, session, user, tz, True))
+        save.button("Save correction", on_click=_save_correction, args=(rec, session, False))
+        void.button("Mark as entered in error", on_click=_save_correction, args=(rec, session, True))
         st.caption("The original stays in the record, struck through, with who corrected it, when and why.")
 
 
@@ -201,9 +198,10 @@ def _flash() -> None:
 
 
 def render() -> None:
-    eng, tz, user = engine(), clinic_tz(), current_user()
+    require("reading.write")
+    rec = records()
     st.title("Record vitals")
-    session = pick_session(eng, user)
+    session = pick_session(rec)
     if session is None:
         st.info("Choose a session above, or create one.")
         return
@@ -211,15 +209,15 @@ def render() -> None:
     dose = f" · planned dose {session.planned_dose_mg:g} mg" if session.planned_dose_mg else ""
     st.caption(md_escape(f"Protocol: {session.protocol}{dose}"))
     _flash()
-    _infusion_controls(eng, session, tz)
-    _entry_form(eng, session, user, tz)
-    _event_forms(eng, session, user, tz)
-    current = store_readings.session_readings(eng, session.id)
-    show_session_chart(eng, session, current, tz)
+    _infusion_controls(rec, session)
+    _entry_form(rec, session)
+    _event_forms(rec, session)
+    current = rec.readings(session.id)
+    show_session_chart(current, rec.events(session.id), started_at=session.infusion_started_at,
+                       stopped_at=session.infusion_stopped_at, tz=rec.tz, key=f"chart_{session.id}")
     st.markdown("**Readings** (all versions; replaced ones struck through)")
-    history = store_readings.session_readings(eng, session.id, history=True)
-    st.dataframe(readings_display(history, tz), hide_index=True, width="stretch")
-    _correction_form(eng, session, user, tz, current)
+    st.dataframe(readings_display(rec.readings(session.id, history=True), rec.tz), hide_index=True, width="stretch")
+    _correction_form(rec, session, current)
 
 
 render()

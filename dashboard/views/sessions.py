@@ -5,20 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.context import engine
+from dashboard.components.context import records, require
 from dashboard.components.session_picker import SESSION_KEY
-from dashboard.store import readings as store_readings
-from dashboard.store import sessions as store_sessions
 
 
 def render() -> None:
-    eng = engine()
+    require("session.read")
+    rec = records()
     st.title("Sessions")
-    sessions = store_sessions.list_sessions(eng)
+    sessions = rec.sessions()
     if not sessions:
-        st.info("No sessions yet. Create one on the Record page, or load the samples: `python -m dashboard seed`.")
+        st.info("No sessions yet. Create one on the Record page, or load the samples: python -m dashboard seed")
         return
-    counts = store_readings.reading_counts(eng)
+    counts = rec.reading_counts()
     table = pd.DataFrame({
         "Session": [s.code for s in sessions],
         "Patient": [s.patient_code for s in sessions],
@@ -32,7 +31,7 @@ def render() -> None:
                          selection_mode="single-row", key="sessions_table")
     st.caption("Select a row to open the session.")
     rows = event.selection.rows if event else []
-    if rows:
+    if rows and rec.actor.can("reading.write"):
         st.session_state[SESSION_KEY] = sessions[rows[0]].id
         st.switch_page("views/record.py")
 

@@ -1,4 +1,4 @@
-"""AppTest helpers: open the app signed in, find buttons by label, read errors, pick clock times."""
+"""AppTest helpers: open the app as a signed-in user, find buttons by label, read errors, pick times."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ from zoneinfo import ZoneInfo
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core.clock import utcnow
+from dashboard.core.roles import Actor
 
 TZ = "America/New_York"
 APP = "dashboard/app.py"
 
 
-def open_app(session_id: int | None = None, user: str = "ana") -> AppTest:
+def open_app(session_id: int | None = None, user: str | None = "ana", role: str = "nurse") -> AppTest:
+    """The app as a signed-in user (the sign-in form itself is tested on its own)."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_name"] = user
+    if user:
+        at.session_state["actor"] = Actor(user, role)
+        at.session_state["full_name"] = user.title()
     if session_id is not None:
         at.session_state["session_id"] = session_id
     return at.run()

@@ -24,13 +24,6 @@ def chart_spec(at) -> dict:
     return json.loads(at.get("plotly_chart")[0].proto.spec)
 
 
-def test_without_a_name_the_page_asks_for_one(app_env):
-    at = open_app(user="")
-    assert not at.exception
-    assert any("Enter your name" in w.value for w in at.warning)
-    assert any("does not replace the bedside monitor" in i.value for i in at.info)
-
-
 def test_valid_entry_is_saved_and_shown_in_table_and_chart(app_env, today_session):
     at = open_app(today_session)
     at.time_input(key="entry_time").set_value(minutes_ago(2))

@@ -6,47 +6,13 @@ Revises:
 from alembic import op
 import sqlalchemy as sa
 
+from dashboard.store.append_only import create_guard, drop_guard
+
 
 revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
-
-
-# Readings are a legal record: the database itself refuses to change or remove one.
-APPEND_ONLY = ("readings",)
-
-
-def _create_append_only_guards() -> None:
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        message = f"{table} are append-only: record a correction instead"
-        if dialect == "sqlite":
-            for action in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
-                )
-        else:
-            op.execute(
-                f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
-            )
-
-
-def _drop_append_only_guards() -> None:
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        if dialect == "sqlite":
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
 
 
 def upgrade() -> None:
@@ -128,11 +94,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('session_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_session_events_session_id'), ['session_id'], unique=False)
-    _create_append_only_guards()
+    create_guard(op, "readings")  # a reading is a legal record: never changed, never removed
 
 
 def downgrade() -> None:
-    _drop_append_only_guards()
+    drop_guard(op, "readings")
     with op.batch_alter_table('session_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_events_session_id'))
 

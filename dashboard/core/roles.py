@@ -1,0 +1,48 @@
+"""Roles and what each may do: the one table every read and write is checked against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("nurse", "supervisor", "trainer", "admin")
+SYSTEM = "system"  # the command line and sample loader, run by whoever has the server's shell
+
+# action -> roles allowed. Supervisors can do what nurses do; admins manage accounts, not patients.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "session.read": frozenset({"nurse", "supervisor"}),
+    "session.create": frozenset({"nurse", "supervisor"}),
+    "session.infusion": frozenset({"nurse", "supervisor"}),
+    "reading.write": frozenset({"nurse", "supervisor"}),
+    "reading.correct": frozenset({"nurse", "supervisor"}),
+    "event.write": frozenset({"nurse", "supervisor"}),
+    "alert.acknowledge": frozenset({"nurse", "supervisor"}),
+    "protocol.edit": frozenset({"supervisor"}),
+    "session.sign_off": frozenset({"supervisor"}),
+    "audit.read": frozenset({"supervisor", "admin"}),
+    "scenario.run": frozenset({"trainer", "supervisor"}),
+    "users.manage": frozenset({"admin"}),
+}
+
+
+class PermissionDenied(Exception):
+    """The signed-in user's role may not do this; str() says so plainly."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user, or the system itself for command-line work."""
+
+    username: str
+    role: str
+
+    def can(self, action: str) -> bool:
+        if action not in PERMISSIONS:
+            raise KeyError(f"unknown action {action!r}")
+        return self.role == SYSTEM or self.role in PERMISSIONS[action]
+
+    def require(self, action: str) -> None:
+        if not self.can(action):
+            raise PermissionDenied(f"a {self.role} may not {action.replace('.', ': ').replace('_', ' ')}")
+
+
+SYSTEM_ACTOR = Actor("system", SYSTEM)

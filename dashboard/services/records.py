@@ -1,0 +1,154 @@
+"""Clinical records for a signed-in actor: sessions, readings and events, role-checked and audited."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from dashboard.core.clock import utcnow
+from dashboard.core.roles import Actor
+from dashboard.core.validation import EntryResult, validate_entry
+from dashboard.store import audit
+from dashboard.store import events as store_events
+from dashboard.store import readings as store_readings
+from dashboard.store import sessions as store_sessions
+from dashboard.store.db import begin
+from dashboard.store.errors import NotFound
+from dashboard.store.sessions import Session
+
+
+def _reading_snapshot(conn, reading_id: int) -> dict:
+    frame = store_readings.reading_versions(conn, [reading_id])
+    return frame.iloc[0].dropna().to_dict() if len(frame) else {}
+
+
+class Records:
+    """Every read and write of patients, sessions, readings and events goes through here."""
+
+    def __init__(self, engine: Engine, actor: Actor, tz: str = "UTC"):
+        self.engine, self.actor, self.tz = engine, actor, tz
+
+    # reads
+    def sessions(self) -> list[Session]:
+        self.actor.require("session.read")
+        return store_sessions.list_sessions(self.engine)
+
+    def session(self, session_id: int) -> Session:
+        self.actor.require("session.read")
+        return store_sessions.get_session(self.engine, session_id)
+
+    def patients(self) -> pd.DataFrame:
+        self.actor.require("session.read")
+        return store_sessions.list_patients(self.engine)
+
+    def readings(self, session_id: int, *, history: bool = False) -> pd.DataFrame:
+        self.actor.require("session.read")
+        return store_readings.session_readings(self.engine, session_id, history=history)
+
+    def events(self, session_id: int) -> pd.DataFrame:
+        self.actor.require("session.read")
+        return store_events.session_events_frame(self.engine, session_id)
+
+    def reading_counts(self) -> dict[int, int]:
+        self.actor.require("session.read")
+        return store_readings.reading_counts(self.engine)
+
+    # writes
+    def open_session(self, session_date: date, *, patient_code: str, new_patient: bool, protocol: str,
+                     infusion_number: int | None = None, planned_dose_mg: float | None = None,
+                     weight_kg: float | None = None) -> int:
+        self.actor.require("session.create")
+        by = self.actor.username
+        with begin(self.engine) as conn:
+            if new_patient:
+                patient_id = store_sessions.create_patient(conn, patient_code, by=by)
+                audit.record(conn, self.actor, "patient.create", "patient", patient_id, after={"code": patient_code})
+            else:
+                patient_id = store_sessions.find_patient(conn, patient_code)
+                if patient_id is None:
+                    raise NotFound(f"no patient with code {patient_code!r}")
+            session_id = store_sessions.create_session(
+                conn, patient_id, session_date, by=by, protocol=protocol, infusion_number=infusion_number,
+                planned_dose_mg=planned_dose_mg, weight_kg=weight_kg)
+            created = store_sessions.get_session(conn, session_id)
+            audit.record(conn, self.actor, "session.create", "session", session_id, session_id=session_id,
+                         after=asdict(created))
+        return session_id
+
+    def _mark(self, session_id: int, step, action: str, at: datetime | None) -> None:
+        self.actor.require("session.infusion")
+        with begin(self.engine) as conn:
+            before = asdict(store_sessions.get_session(conn, session_id))
+            step(conn, session_id, at or utcnow())
+            after = asdict(store_sessions.get_session(conn, session_id))
+            audit.record(conn, self.actor, action, "session", session_id, session_id=session_id,
+                         before=before, after=after)
+
+    def start_infusion(self, session_id: int, at: datetime | None = None) -> None:
+        self._mark(session_id, store_sessions.start_infusion, "session.infusion_start", at)
+
+    def stop_infusion(self, session_id: int, at: datetime | None = None) -> None:
+        self._mark(session_id, store_sessions.stop_infusion, "session.infusion_stop", at)
+
+    def discharge(self, session_id: int, at: datetime | None = None) -> None:
+        self._mark(session_id, store_sessions.discharge, "session.discharge", at)
+
+    def _reference(self, session: Session) -> datetime:
+        return session.infusion_started_at or datetime.combine(session.session_date, time(0), tzinfo=ZoneInfo(self.tz))
+
+    def record_reading(self, session_id: int, raw: dict, *, measured_at: datetime, bp_method: str | None = "cuff",
+                       note: str | None = None) -> tuple[EntryResult, int | None]:
+        """Validate typed values and store them when valid; the result carries the problems otherwise."""
+        self.actor.require("reading.write")
+        session = self.session(session_id)
+        result = validate_entry(raw, measured_at=measured_at, now=utcnow(), session_reference=self._reference(session))
+        if result.problems:
+            return result, None
+        with begin(self.engine) as conn:
+            reading_id = store_readings.add_reading(conn, session_id, result.values, measured_at=measured_at,
+                                                    by=self.actor.username, bp_method=bp_method, note=note)
+            audit.record(conn, self.actor, "reading.add", "reading", reading_id, session_id=session_id,
+                         after=_reading_snapshot(conn, reading_id))
+        return result, reading_id
+
+    def correct_reading(self, reading_id: int, raw: dict, *, reason: str,
+                        measured_at: datetime) -> tuple[EntryResult, int | None]:
+        self.actor.require("reading.correct")
+        original = store_readings.reading_versions(self.engine, [reading_id])
+        if original.empty:
+            raise NotFound(f"reading {reading_id} does not exist")
+        session_id = int(original["session_id"].iloc[0])
+        session = self.session(session_id)
+        result = validate_entry(raw, measured_at=measured_at, now=utcnow(), session_reference=self._reference(session))
+        if result.problems:
+            return result, None
+        with begin(self.engine) as conn:
+            new_id = store_readings.correct_reading(conn, reading_id, result.values, reason=reason,
+                                                    by=self.actor.username, measured_at=measured_at)
+            audit.record(conn, self.actor, "reading.correct", "reading", new_id, session_id=session_id,
+                         before=_reading_snapshot(conn, reading_id), after=_reading_snapshot(conn, new_id))
+        return result, new_id
+
+    def void_reading(self, reading_id: int, *, reason: str) -> int:
+        self.actor.require("reading.correct")
+        with begin(self.engine) as conn:
+            new_id = store_readings.mark_entered_in_error(conn, reading_id, reason=reason, by=self.actor.username)
+            after = _reading_snapshot(conn, new_id)
+            audit.record(conn, self.actor, "reading.entered_in_error", "reading", new_id,
+                         session_id=int(after["session_id"]), before=_reading_snapshot(conn, reading_id), after=after)
+        return new_id
+
+    def add_event(self, session_id: int, kind: str, label: str, *, occurred_at: datetime,
+                  score: int | None = None, severity: str | None = None, note: str | None = None) -> int:
+        self.actor.require("event.write")
+        with begin(self.engine) as conn:
+            event_id = store_events.add_event(conn, session_id, kind, label, occurred_at=occurred_at,
+                                              by=self.actor.username, score=score, severity=severity, note=note)
+            audit.record(conn, self.actor, "event.add", "event", event_id, session_id=session_id,
+                         after={"kind": kind, "label": label, "score": score, "severity": severity,
+                                "note": note, "occurred_at": occurred_at})
+        return event_id

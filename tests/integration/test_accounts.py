@@ -1,0 +1,95 @@
+"""Sign-in: argon2 hashes, no default account, slowing and lock-out after failures, all logged."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from dashboard.core.roles import SYSTEM_ACTOR, Actor
+from dashboard.services import accounts
+from dashboard.services.accounts import Accounts, SignInFailed
+from dashboard.services.audit_trail import audit_entries
+from dashboard.store.db import get_engine
+from dashboard.store.errors import Conflict
+from dashboard.store.schema import users
+
+ADMIN = Actor("root-admin", "admin")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def engine(database_url, monkeypatch):
+    monkeypatch.setenv("SIGNIN_FAILURE_DELAY_S", "0")
+    return get_engine(database_url)
+
+
+def test_fresh_install_has_no_account_and_one_time_setup(engine):
+    assert accounts.needs_first_admin(engine)
+    accounts.create_first_admin(engine, "boss", "The Boss", PASSWORD)
+    assert not accounts.needs_first_admin(engine)
+    with pytest.raises(Conflict, match="already done"):
+        accounts.create_first_admin(engine, "intruder", "X", PASSWORD)
+    assert accounts.sign_in(engine, "boss", PASSWORD).actor == Actor("boss", "admin")
+
+
+def test_passwords_are_stored_as_argon2_hashes(engine):
+    Accounts(engine, SYSTEM_ACTOR).add("ana", "Ana", "nurse", PASSWORD)
+    with engine.connect() as conn:
+        stored = conn.execute(select(users.c.password_hash)).scalar_one()
+    assert stored.startswith("$argon2") and PASSWORD not in stored
+
+
+def test_weak_passwords_are_refused(engine):
+    with pytest.raises(Conflict, match="at least 10"):
+        Accounts(engine, SYSTEM_ACTOR).add("ana", "Ana", "nurse", "short")
+    with pytest.raises(Conflict, match="must not contain the username"):
+        Accounts(engine, SYSTEM_ACTOR).add("ana", "Ana", "nurse", "ana-is-great-123")
+
+
+def test_wrong_password_unknown_user_and_disabled_account_all_fail_alike(engine):
+    admin = Accounts(engine, SYSTEM_ACTOR)
+    admin.add("ana", "Ana", "nurse", PASSWORD, must_change=False)
+    admin.add("ben", "Ben", "nurse", PASSWORD, must_change=False)
+    admin.disable("ben")
+    messages = set()
+    for username, password in [("ana", "wrong password!!"), ("nobody", PASSWORD), ("ben", PASSWORD)]:
+        with pytest.raises(SignInFailed) as failure:
+            accounts.sign_in(engine, username, password)
+        messages.add(str(failure.value))
+    assert len(messages) == 1
+    log = audit_entries(engine, ADMIN, action="sign_in.failed")
+    assert set(log["actor"]) == {"ana", "nobody", "ben"}
+
+
+def test_repeated_failures_lock_the_account_for_a_while(engine):
+    Accounts(engine, SYSTEM_ACTOR).add("ana", "Ana", "nurse", PASSWORD, must_change=False)
+    for _ in range(accounts.LOCK_AFTER):
+        with pytest.raises(SignInFailed, match="Wrong"):
+            accounts.sign_in(engine, "ana", "guess guess guess")
+    with pytest.raises(SignInFailed, match="try again in"):
+        accounts.sign_in(engine, "ana", PASSWORD)  # even the right password waits
+    assert len(audit_entries(engine, ADMIN, action="sign_in.refused_locked")) == 1
+
+
+def test_reset_password_forces_a_change_at_sign_in(engine):
+    admin = Accounts(engine, ADMIN)
+    admin.add("ana", "Ana", "nurse", PASSWORD)
+    admin.reset_password("ana", "temporary-pass-42")
+    signed = accounts.sign_in(engine, "ana", "temporary-pass-42")
+    assert signed.must_change_password
+    with pytest.raises(Conflict, match="current password is wrong"):
+        accounts.change_own_password(engine, signed.actor, "nope", "brand new secret 1")
+    accounts.change_own_password(engine, signed.actor, "temporary-pass-42", "brand new secret 1")
+    assert not accounts.sign_in(engine, "ana", "brand new secret 1").must_change_password
+    actions = audit_entries(engine, ADMIN)["action"].tolist()
+    assert {"user.create", "user.reset_password", "user.change_password", "sign_in"} <= set(actions)
+
+
+def test_admin_cannot_disable_themselves_and_role_changes_are_audited(engine):
+    admin = Accounts(engine, ADMIN)
+    with pytest.raises(Conflict, match="your own account"):
+        admin.disable(ADMIN.username)
+    admin.add("ana", "Ana", "nurse", PASSWORD)
+    admin.set_role("ana", "supervisor")
+    entry = audit_entries(engine, ADMIN, action="user.role").iloc[0]
+    assert '"role": "nurse"' in entry["before"] and '"role": "supervisor"' in entry["after"]
