@@ -35,6 +35,7 @@ who = actor()
 
 if who is None:
     st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden")
+    auth.signed_out_notice()
     if needs_first_admin(engine()):
         auth.first_admin_form()
     else:

@@ -39,6 +39,11 @@ def check_idle() -> None:
     st.session_state["last_active"] = now
 
 
+def signed_out_notice() -> None:
+    if reason := st.session_state.pop("signed_out_reason", None):
+        st.info(reason)
+
+
 def first_admin_form() -> None:
     st.title("Infusion Vitals: first-time set-up")
     st.write("No account exists yet. Create the first administrator. The set-up code is printed in the "
@@ -68,8 +73,6 @@ def first_admin_form() -> None:
 
 def sign_in_form() -> None:
     st.title("Infusion Vitals")
-    if reason := st.session_state.pop("signed_out_reason", None):
-        st.info(reason)
     with st.form("sign_in"):
         username = st.text_input("Username", key="signin_username")
         password = st.text_input("Password", type="password", key="signin_password")

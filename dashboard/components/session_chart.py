@@ -5,12 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.components.context import clinic_tz
 from dashboard.core.chart import build_session_figure
 from dashboard.core.events import event_caption
 from dashboard.core.protocol import default_protocol
 
 
 def chart_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Stored events (kind, label, score) as chart marks (occurred_at, label)."""
     return pd.DataFrame({
         "occurred_at": events["occurred_at"],
         "label": [event_caption(k, lab, None if pd.isna(s) else int(s))
@@ -18,8 +20,7 @@ def chart_events(events: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def show_session_chart(current: pd.DataFrame, events: pd.DataFrame, *, started_at, stopped_at, tz: str,
-                       key: str) -> None:
+def draw_chart(current: pd.DataFrame, marks: pd.DataFrame, *, started_at, stopped_at, key: str) -> None:
     figure = build_session_figure(current, default_protocol(), infusion_started_at=started_at,
-                                  infusion_stopped_at=stopped_at, events=chart_events(events), tz=tz)
+                                  infusion_stopped_at=stopped_at, events=marks, tz=clinic_tz())
     st.plotly_chart(figure, width="stretch", key=key)

@@ -33,30 +33,36 @@ def _new_session_form(records: Records) -> None:
     patients = records.patients()
     with st.form("new_session", clear_on_submit=False):
         left, right = st.columns(2)
-        existing = left.selectbox("Existing patient", [""] + patients["code"].tolist(), key="new_patient_existing")
-        new_code = right.text_input("…or new patient clinic code", key="new_patient_code", max_chars=40,
-                                    help="A clinic code such as P-1042; no name is needed.")
+        left.selectbox("Existing patient", [""] + patients["code"].tolist(), key="new_patient_existing")
+        right.text_input("…or new patient clinic code", key="new_patient_code", max_chars=40,
+                         help="A clinic code such as P-1042; no name is needed.")
         c1, c2, c3 = st.columns(3)
-        day = c1.date_input("Date", value=today_in(records.tz), key="new_session_date")
-        number = c2.number_input("Infusion number in series", min_value=1, max_value=99, value=1,
-                                 key="new_session_number")
-        weight = c3.number_input("Weight (kg)", min_value=0.0, max_value=400.0, value=0.0, step=0.5,
-                                 key="new_session_weight", help="0 = not recorded")
-        dose = st.number_input("Planned dose (mg)", min_value=0.0, max_value=1000.0, value=0.0, step=1.0,
-                               key="new_session_dose", help="0 = compute 0.5 mg/kg from the weight")
-        submitted = st.form_submit_button("Create session")
-    if not submitted:
+        c1.date_input("Date", value=today_in(records.tz), key="new_session_date")
+        c2.number_input("Infusion number in series", min_value=1, max_value=99, value=1, key="new_session_number")
+        c3.number_input("Weight (kg)", min_value=0.0, max_value=400.0, value=0.0, step=0.5,
+                        key="new_session_weight", help="0 = not recorded")
+        st.number_input("Planned dose (mg)", min_value=0.0, max_value=1000.0, value=0.0, step=1.0,
+                        key="new_session_dose", help="0 = compute 0.5 mg/kg from the weight")
+        st.form_submit_button("Create session", on_click=_create_session, args=(records,))
+    if message := st.session_state.pop("new_session_error", None):
+        st.error(md_escape(message))
+
+
+def _create_session(records: Records) -> None:
+    """Runs before the page is drawn, so the new session can become the chosen one."""
+    existing = st.session_state.get("new_patient_existing")
+    new_code = st.session_state.get("new_patient_code", "").strip()
+    if bool(existing) == bool(new_code):
+        st.session_state["new_session_error"] = "Choose an existing patient or type a new clinic code (one of the two)."
         return
-    if bool(existing) == bool(new_code.strip()):
-        st.error("Choose an existing patient or type a new clinic code (one of the two).")
-        return
+    weight, dose = st.session_state["new_session_weight"], st.session_state["new_session_dose"]
     try:
         session_id = records.open_session(
-            day, patient_code=existing or new_code.strip(), new_patient=not existing,
-            protocol=default_protocol().name, infusion_number=int(number),
+            st.session_state["new_session_date"], patient_code=existing or new_code, new_patient=not existing,
+            protocol=default_protocol().name, infusion_number=int(st.session_state["new_session_number"]),
             planned_dose_mg=dose or (round(0.5 * weight, 1) if weight else None), weight_kg=weight or None)
     except StoreError as error:
-        st.error(md_escape(error))
+        st.session_state["new_session_error"] = str(error)
         return
     st.session_state[SESSION_KEY] = session_id
-    st.rerun()
+    st.session_state["new_patient_code"] = ""

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.context import records, require
-from dashboard.components.session_chart import show_session_chart
+from dashboard.components.session_chart import chart_events, draw_chart
 from dashboard.components.session_picker import pick_session
 from dashboard.components.text import md_escape
 from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_inputs
@@ -213,8 +213,8 @@ def render() -> None:
     _entry_form(rec, session)
     _event_forms(rec, session)
     current = rec.readings(session.id)
-    show_session_chart(current, rec.events(session.id), started_at=session.infusion_started_at,
-                       stopped_at=session.infusion_stopped_at, tz=rec.tz, key=f"chart_{session.id}")
+    draw_chart(current, chart_events(rec.events(session.id)), started_at=session.infusion_started_at,
+               stopped_at=session.infusion_stopped_at, key=f"chart_{session.id}")
     st.markdown("**Readings** (all versions; replaced ones struck through)")
     st.dataframe(readings_display(rec.readings(session.id, history=True), rec.tz), hide_index=True, width="stretch")
     _correction_form(rec, session, current)

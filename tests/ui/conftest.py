@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from streamlit import config
 
 from dashboard.core.clock import today_in
 from dashboard.store import sessions as store_sessions
 from dashboard.store.db import get_engine
 from tests.ui.helpers import TZ
+
+
+@pytest.fixture(autouse=True)
+def show_errors_in_tests():
+    """Users see a short message; a failing test should show the whole error."""
+    config.set_option("client.showErrorDetails", "full")
+    yield
+    config.set_option("client.showErrorDetails", "none")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from streamlit.testing.v1 import AppTest
@@ -11,7 +12,8 @@ from dashboard.core.clock import utcnow
 from dashboard.core.roles import Actor
 
 TZ = "America/New_York"
-APP = "dashboard/app.py"
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+VIEWS = Path(APP).parent / "views"
 
 
 def open_app(session_id: int | None = None, user: str | None = "ana", role: str = "nurse") -> AppTest:
@@ -40,3 +42,23 @@ def button(at: AppTest, label: str):
 
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
+
+
+def decode(values) -> list:
+    """Plotly sends numpy arrays as typed arrays ({'dtype', 'bdata'}); give plain numbers back."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        import numpy as np
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values or [])
+
+
+def chart_spec(at: AppTest) -> dict:
+    import json
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def plotted(at: AppTest) -> dict[str, list]:
+    """Trace name -> y values of the session chart."""
+    return {trace.get("name"): decode(trace.get("y")) for trace in chart_spec(at)["data"]}

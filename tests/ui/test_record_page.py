@@ -11,17 +11,13 @@ import pytest
 from dashboard.core.clock import today_in
 from dashboard.core.tables import STRIKE
 from dashboard.store import readings as store_readings
-from tests.ui.helpers import TZ, button, errors, minutes_ago, open_app
+from tests.ui.helpers import TZ, button, chart_spec, errors, minutes_ago, open_app, plotted
 
 
 def fill(at, **values):
     for key, value in values.items():
         at.text_input(key=f"entry_{key}").input(value)
     return at
-
-
-def chart_spec(at) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
 
 
 def test_valid_entry_is_saved_and_shown_in_table_and_chart(app_env, today_session):
@@ -33,8 +29,7 @@ def test_valid_entry_is_saved_and_shown_in_table_and_chart(app_env, today_sessio
     assert any("saved" in s.value for s in at.success)
     table = at.dataframe[-1].value
     assert table.iloc[0]["BP"] == "128/82" and table.iloc[0]["Status"] == "current"
-    ys = [y for trace in chart_spec(at)["data"] for y in (trace.get("y") or [])]
-    assert 128 in ys and 74 in ys
+    assert plotted(at)["SBP"] == [128] and plotted(at)["HR"] == [74]
     assert at.text_input(key="entry_sbp").value == ""  # ready for the next set
     stored = store_readings.session_readings(app_env, today_session)
     assert stored["entered_by"].tolist() == ["ana"] and stored["map_computed"].tolist() == [True]
@@ -94,8 +89,7 @@ def test_correction_keeps_the_original_struck_through(app_env, today_session):
     assert table.loc[original, "Status"].startswith("replaced by #")
     new = [i for i in table.index if i != original][0]
     assert table.loc[new, "BP"] == "122/80" and "digits transposed" in table.loc[new, "Status"]
-    spec_ys = [y for trace in chart_spec(at)["data"] for y in (trace.get("y") or [])]
-    assert 122 in spec_ys and 212 not in spec_ys
+    assert plotted(at)["SBP"] == [122]  # the chart shows the correction, not the original
 
 
 def test_infusion_start_and_side_effect_are_recorded(app_env, today_session):
@@ -117,5 +111,5 @@ def test_new_patient_and_session_from_the_page(app_env):
     button(at, "Create session").click().run()
     assert not at.exception
     assert at.selectbox(key="session_id").value is not None
-    assert "P-3001" in at.subheader[0].value
+    assert "P-3001" in at.subheader[0].value.replace("\\", "")
     assert today_in(TZ).isoformat() in at.subheader[0].value
