@@ -22,14 +22,14 @@ VIEWS = Path(__file__).resolve().parent / "views"
 
 # page file, title, icon, the action that opens it
 PAGES = (
-    ("record.py", "Record", "✍️", "reading.write"),
-    ("sessions.py", "Sessions", "📋", "session.read"),
-    ("training.py", "Training", "🎓", "scenario.run"),
-    ("audit.py", "Audit log", "🔎", "audit.read"),
-    ("users.py", "Users", "👥", "users.manage"),
+    ("record.py", "Record", ":material/edit_note:", "reading.write"),
+    ("sessions.py", "Sessions", ":material/list_alt:", "session.read"),
+    ("training.py", "Training", ":material/school:", "scenario.run"),
+    ("audit.py", "Audit log", ":material/history:", "audit.read"),
+    ("users.py", "Users", ":material/group:", "users.manage"),
 )
 
-st.set_page_config(page_title="Infusion Vitals", page_icon="🩺", layout="wide")
+st.set_page_config(page_title="Infusion Vitals", page_icon=":material/monitor_heart:", layout="wide")
 auth.check_idle()
 who = actor()
 
@@ -55,5 +55,5 @@ if st.session_state.get("must_change_password"):
     st.stop()
 
 pages = [st.Page(VIEWS / file, title=title, icon=icon) for file, title, icon, action in PAGES if who.can(action)]
-pages.append(st.Page(lambda: auth.change_password_form(False), title="Password", icon="🔑", url_path="password"))
+pages.append(st.Page(lambda: auth.change_password_form(False), title="Password", icon=":material/key:", url_path="password"))
 st.navigation(pages).run()

@@ -19,9 +19,8 @@ FIELDS = (  # key, label, placeholder
 
 def vitals_inputs(prefix: str, problems: dict[str, str]) -> None:
     """Text inputs keyed f'{prefix}_{field}'; the caller reads them from st.session_state."""
-    rows = (FIELDS[:5], FIELDS[5:])
-    for row in rows:
-        columns = st.columns(5)
+    for row in (FIELDS[:3], FIELDS[3:6], FIELDS[6:]):
+        columns = st.columns(3)
         for column, (key, label, placeholder) in zip(columns, row):
             with column:
                 st.text_input(label, key=f"{prefix}_{key}", placeholder=placeholder)

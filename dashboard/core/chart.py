@@ -21,7 +21,7 @@ COLORS = {"sbp": "#1f4e79", "dbp": "#2e86c1", "map": "#85a9c5", "hr": "#a93226",
 LEVEL_COLORS = {"warning": "#e69f00", "critical": "#d62728"}
 LEVELS = ("warning", "critical")
 BAND_OPACITY = {"warning": 0.08, "critical": 0.12}
-PANEL_SPAN = {"sbp": (40, 260), "hr": (30, 200), "spo2": (70, 101), "rr": (0, 45)}  # bands reach the panel edges
+BAND_EDGE = 1000.0  # bands run past the panel edge; the axis range clips them
 
 
 def minutes_from(times: pd.Series, origin: pd.Timestamp) -> np.ndarray:
@@ -53,7 +53,7 @@ def _axis(row: int) -> tuple[str, str]:
 def _threshold_shapes(row: int, key: str, limits: VitalLimits, banded: bool) -> list[dict]:
     xref, yref = _axis(row)
     shapes = []
-    bottom, top = PANEL_SPAN.get(key, (None, None))
+    bottom, top = -BAND_EDGE, BAND_EDGE
     for level in LEVELS:
         low, high = getattr(limits, f"{level}_low"), getattr(limits, f"{level}_high")
         for value in (low, high):
@@ -61,7 +61,7 @@ def _threshold_shapes(row: int, key: str, limits: VitalLimits, banded: bool) -> 
                 shapes.append(dict(type="line", xref=f"{xref} domain", yref=yref, x0=0, x1=1, y0=value, y1=value,
                                    line=dict(color=LEVEL_COLORS[level], width=1, dash="dash"), layer="below",
                                    name=f"{key} {level} {value:g}"))
-    if banded and top is not None:
+    if banded:
         # Warning band between the warning and critical limits; critical band beyond the critical limit.
         for side in ("high", "low"):
             warn, crit = getattr(limits, f"warning_{side}"), getattr(limits, f"critical_{side}")
@@ -147,13 +147,14 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *, infusion
         if events is not None and len(events):
             for minute, label in zip(minutes_from(events["occurred_at"], origin), events["label"]):
                 marks.append((minute, str(label), "#7d3c98", "dot"))
-        for minute, label, color, dash in marks:
+        for i, (minute, label, color, dash) in enumerate(marks):
             if minute is None:
                 continue
             shapes.append(dict(type="line", xref="x", yref="paper", x0=minute, x1=minute, y0=0, y1=1,
                                line=dict(color=color, width=1.5, dash=dash), name=label))
-            annotations.append(dict(x=minute, xref="x", y=1.02, yref="paper", text=label, showarrow=False,
-                                    textangle=-30, xanchor="left", font=dict(size=11, color=color)))
+            # Staggered heights keep labels of events minutes apart readable.
+            annotations.append(dict(x=minute, xref="x", y=1.005 + 0.022 * (i % 3), yref="paper", text=label,
+                                    showarrow=False, xanchor="left", font=dict(size=11, color=color)))
     if not len(readings):
         annotations.append(dict(text="No readings yet", xref="paper", yref="paper", x=0.5, y=0.5,
                                 showarrow=False, font=dict(size=16, color="#7f8c8d")))
@@ -166,6 +167,23 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *, infusion
         meta={"downsampled": points_out < points_in, "points_in": points_in, "points_out": points_out},
     )
     fig.update_xaxes(title_text=x_title, row=len(PANELS), col=1)
-    low_spo2 = float(np.nanmin(readings["spo2"])) if len(readings) and readings["spo2"].notna().any() else 100.0
-    fig.update_yaxes(range=[min(80.0, low_spo2 - 2), 101], row=3, col=1)
+    for row, (_, keys, _) in enumerate(PANELS, start=1):
+        fig.update_yaxes(range=_y_range(readings, keys, protocol), row=row, col=1)
     return fig
+
+
+def _y_range(readings: pd.DataFrame, keys: tuple[str, ...], protocol: Protocol) -> list[float]:
+    """Every value and every threshold line in view, with a margin; SpO2 tops out at 100."""
+    marks = [v for key in keys if key in protocol.limits
+             for v in protocol.limits[key].model_dump().values() if v is not None]
+    if len(readings):
+        values = readings[[k for k in keys if k in readings]].to_numpy(dtype="float64").ravel()
+        values = values[~np.isnan(values)]
+        marks += [float(values.min()), float(values.max())] if len(values) else []
+    if not marks:
+        return [0, 1]
+    low, high = min(marks), max(marks)
+    pad = max((high - low) * 0.08, 2.0)
+    if "spo2" in keys:
+        return [min(low - pad, 85.0), 101.0]
+    return [max(low - pad, 0.0), high + pad]

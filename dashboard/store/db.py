@@ -52,6 +52,14 @@ def get_engine(url: str) -> Engine:
         return engine
 
 
+def dispose(url: str) -> None:
+    """Close an engine's connections and forget it (a test database about to be thrown away)."""
+    with _lock:
+        engine = _engines.pop(normalise_url(url), None)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_all() -> None:
     with _lock:
         for engine in _engines.values():

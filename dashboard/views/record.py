@@ -114,7 +114,7 @@ def _entry_form(rec: Records, session: Session) -> None:
     problems = st.session_state.get("entry_problems", {})
     with st.form("entry"):
         st.markdown("**New reading**")
-        left, right, _ = st.columns([1, 1, 3])
+        left, right = st.columns(2)
         left.time_input("Measured at", key="entry_time", step=60,
                         help="Now by default; set it back for a late entry (the entry time is kept too).")
         right.selectbox("BP method", BP_METHODS, key="entry_method")
@@ -138,23 +138,20 @@ def _event_forms(rec: Records, session: Session) -> None:
         except StoreError as error:
             st.session_state["flash_error"] = str(error)
 
-    side, sedation, dissociation = st.columns(3)
+    side, sedation, dissociation = st.tabs(["Side effect", "Sedation (MOAA/S)", "Dissociation (CADSS)"])
     with side.form("side_effect"):
-        st.markdown("**Side effect**")
         st.selectbox("Effect", SIDE_EFFECTS, key="se_label")
         st.selectbox("Severity", SEVERITIES, key="se_severity")
         st.time_input("At", value=_now_clock(rec.tz), key="se_time", step=60)
         st.form_submit_button("Record side effect", on_click=record,
                               args=("side_effect", None, None, "se_severity", "se_time"))
     with sedation.form("moaa_s"):
-        st.markdown("**Sedation (MOAA/S)**")
         st.selectbox("Score", [5, 4, 3, 2, 1, 0], key="moaa_score",
                      help="5 responds readily to name … 0 no response to painful stimulus")
         st.time_input("At", value=_now_clock(rec.tz), key="moaa_time", step=60)
         st.form_submit_button("Record MOAA/S", on_click=record,
                               args=("moaa_s", "MOAA/S", "moaa_score", None, "moaa_time"))
     with dissociation.form("cadss"):
-        st.markdown("**Dissociation (CADSS)**")
         st.number_input("Score", min_value=0, max_value=92, value=0, key="cadss_score")
         st.time_input("At", value=_now_clock(rec.tz), key="cadss_time", step=60)
         st.form_submit_button("Record CADSS", on_click=record, args=("cadss", "CADSS", "cadss_score", None, "cadss_time"))
@@ -210,11 +207,14 @@ def render() -> None:
     st.caption(md_escape(f"Protocol: {session.protocol}{dose}"))
     _flash()
     _infusion_controls(rec, session)
-    _entry_form(rec, session)
-    _event_forms(rec, session)
+    entry, chart = st.columns([2, 3], gap="large")
+    with entry:
+        _entry_form(rec, session)
+        _event_forms(rec, session)
     current = rec.readings(session.id)
-    draw_chart(current, chart_events(rec.events(session.id)), started_at=session.infusion_started_at,
-               stopped_at=session.infusion_stopped_at, key=f"chart_{session.id}")
+    with chart:
+        draw_chart(current, chart_events(rec.events(session.id)), started_at=session.infusion_started_at,
+                   stopped_at=session.infusion_stopped_at, key=f"chart_{session.id}")
     st.markdown("**Readings** (all versions; replaced ones struck through)")
     st.dataframe(readings_display(rec.readings(session.id, history=True), rec.tz), hide_index=True, width="stretch")
     _correction_form(rec, session, current)
