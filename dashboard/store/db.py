@@ -9,7 +9,8 @@ from threading import Lock
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+import pandas as pd
+from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.engine import make_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -103,3 +104,19 @@ def connect(bind: Bind) -> Iterator[Connection]:
     else:
         with bind.connect() as conn:
             yield conn
+
+
+def read_frame(conn: Connection, query: Select, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Rows straight from the driver into columns: no per-value result processing (the hot read path).
+
+    Only for queries whose parameters are plain ints, floats or strings; the caller converts the
+    columns' types (timestamps come back as text on SQLite, naive UTC datetimes on PostgreSQL).
+    """
+    compiled = query.compile(dialect=conn.dialect)
+    values = [compiled.params[name] for name in (compiled.positiontup or compiled.params)]
+    if not all(isinstance(v, (int, float, str)) for v in values):
+        raise TypeError("read_frame takes plain int, float or str parameters only")
+    params = tuple(values) if compiled.positional else dict(compiled.params)
+    rows = conn.exec_driver_sql(str(compiled), params).fetchall()
+    data = list(zip(*rows)) if rows else [[] for _ in columns]
+    return pd.DataFrame(dict(zip(columns, data)), columns=list(columns))

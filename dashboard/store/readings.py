@@ -11,7 +11,7 @@ from sqlalchemy import Connection, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
-from dashboard.store.db import Bind, begin, connect
+from dashboard.store.db import Bind, begin, connect, read_frame
 from dashboard.core.vitals import BP_METHODS, SOURCES, VITAL_KEYS
 from dashboard.store.errors import Conflict, NotFound
 from dashboard.store.schema import readings
@@ -23,6 +23,7 @@ FRAME_COLUMNS = ("id", "session_id", "measured_at", *VITAL_KEYS, "map_computed",
                  "source", "entered_at", "entered_by", "supersedes_id", "correction_reason",
                  "entered_in_error", "source_file", "source_line")
 _successor = readings.alias("successor")
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own text form of a DateTime on SQLite
 
 
 def current_filter():
@@ -136,14 +137,22 @@ def add_readings(bind: Bind, frame: pd.DataFrame, *, by: str, source: str = "fil
 
 
 def _executemany_sqlite(conn: Connection, bulk: pd.DataFrame) -> None:
-    # Same text form as SQLAlchemy's SQLite DateTime, so every writer's timestamps compare equal.
-    for key in ("measured_at", "entered_at"):
-        bulk[key] = bulk[key].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    # Written in SQLAlchemy's text form, so every writer's timestamps compare equal.
+    bulk["measured_at"] = bulk["measured_at"].dt.strftime(SQLITE_TIME)
+    bulk["entered_at"] = bulk["entered_at"].iloc[0].strftime(SQLITE_TIME)  # one time for the whole batch
     bulk["map_computed"] = bulk["map_computed"].astype(int)
     bulk["entered_in_error"] = 0
-    rows = bulk.astype(object).where(bulk.notna(), None).itertuples(index=False, name=None)
+    columns = [_as_list(bulk[name]) for name in BULK_COLUMNS]
     placeholders = ", ".join("?" * len(BULK_COLUMNS))
-    conn.exec_driver_sql(f"INSERT INTO readings ({', '.join(BULK_COLUMNS)}) VALUES ({placeholders})", list(rows))
+    conn.exec_driver_sql(f"INSERT INTO readings ({', '.join(BULK_COLUMNS)}) VALUES ({placeholders})",
+                         list(zip(*columns)))
+
+
+def _as_list(column: pd.Series) -> list:
+    """Python values for the driver, None where pandas has NaN/NA."""
+    if column.isna().any():
+        return column.astype(object).where(column.notna(), None).tolist()
+    return column.tolist()
 
 
 def _copy_postgres(conn: Connection, bulk: pd.DataFrame) -> None:
@@ -172,12 +181,13 @@ def session_readings(bind: Bind, session_id: int, *, history: bool = False) -> p
         query = query.where(in_force_filter())
     query = query.order_by(readings.c.measured_at, readings.c.id)
     with connect(bind) as conn:
-        rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+        frame = read_frame(conn, query, FRAME_COLUMNS)
     for key in ("measured_at", "entered_at"):
-        frame[key] = pd.to_datetime(frame[key], utc=True)
+        frame[key] = pd.to_datetime(frame[key], utc=True, format="ISO8601")
     for key in VITAL_KEYS:
         frame[key] = frame[key].astype("float64")
+    frame["supersedes_id"] = frame["supersedes_id"].astype("Int64")
+    frame["source_line"] = frame["source_line"].astype("Int64")
     frame["map_computed"] = frame["map_computed"].astype(bool)
     frame["entered_in_error"] = frame["entered_in_error"].astype(bool)
     if history:

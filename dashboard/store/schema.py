@@ -45,7 +45,7 @@ sessions = Table(
 )
 
 # Rows are never updated or deleted (database triggers refuse it): a correction is a new row whose
-# supersedes_id names the row it replaces; the unique index allows one successor per version.
+# supersedes_id names the row it replaces; a unique index allows one successor per version.
 readings = Table(
     "readings", metadata,
     Column("id", Integer, primary_key=True),
@@ -64,13 +64,16 @@ readings = Table(
     Column("temp_c", Float),
     Column("bp_method", String(10)),
     Column("note", Text),
-    Column("supersedes_id", Integer, ForeignKey("readings.id"), unique=True),
+    Column("supersedes_id", Integer, ForeignKey("readings.id")),
     Column("correction_reason", Text),
     Column("entered_in_error", Boolean, nullable=False, default=False),
     Column("source_file", String(255)),
     Column("source_line", Integer),
 )
 Index("ix_readings_session_time", readings.c.session_id, readings.c.measured_at)
+# Partial: originals (supersedes_id NULL) cost the bulk path no index entry.
+Index("uq_readings_supersedes_id", readings.c.supersedes_id, unique=True,
+      sqlite_where=readings.c.supersedes_id.isnot(None), postgresql_where=readings.c.supersedes_id.isnot(None))
 
 session_events = Table(
     "session_events", metadata,

@@ -72,11 +72,13 @@ def upgrade() -> None:
     sa.Column('source_line', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], name=op.f('fk_readings_session_id_sessions')),
     sa.ForeignKeyConstraint(['supersedes_id'], ['readings.id'], name=op.f('fk_readings_supersedes_id_readings')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_readings')),
-    sa.UniqueConstraint('supersedes_id', name=op.f('uq_readings_supersedes_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_readings'))
     )
     with op.batch_alter_table('readings', schema=None) as batch_op:
         batch_op.create_index('ix_readings_session_time', ['session_id', 'measured_at'], unique=False)
+        batch_op.create_index('uq_readings_supersedes_id', ['supersedes_id'], unique=True,
+                              sqlite_where=sa.text('supersedes_id IS NOT NULL'),
+                              postgresql_where=sa.text('supersedes_id IS NOT NULL'))
 
     op.create_table('session_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -104,6 +106,7 @@ def downgrade() -> None:
 
     op.drop_table('session_events')
     with op.batch_alter_table('readings', schema=None) as batch_op:
+        batch_op.drop_index('uq_readings_supersedes_id')
         batch_op.drop_index('ix_readings_session_time')
 
     op.drop_table('readings')
