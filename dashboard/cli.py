@@ -52,10 +52,14 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from dashboard.seed import load_samples
     from dashboard.store.sessions import list_sessions
+    from dashboard.services.accounts import needs_first_admin
     engine = _engine()
     if not args.no_samples and not list_sessions(engine):
         print(f"loaded {load_samples(engine)} sample session(s)")
     print(DISCLAIMER)
+    if needs_first_admin(engine):
+        print("No account exists yet: open the app and enter the set-up code it prints below to create the "
+              "first admin, or stop here and run: python -m dashboard users add NAME --role admin")
     command = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
                "--server.port", str(args.port), *args.streamlit_args]
     os.chdir(REPO_ROOT)
@@ -101,6 +105,13 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grant(args: argparse.Namespace) -> int:
+    from dashboard.store.grants import grant_app_role
+    grant_app_role(_engine(), args.role)
+    print(f"granted {args.role}: read and insert; update sessions and users only; no delete, no truncate")
+    return 0
+
+
 def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
     return make_url(url).render_as_string(hide_password=True)
@@ -137,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     users.set_defaults(func=cmd_users)
 
+    grant = sub.add_parser("grant-app-role", help="PostgreSQL: give the app's role only the rights it needs "
+                                                   "(run as the schema owner)")
+    grant.add_argument("role")
+    grant.set_defaults(func=cmd_grant)
+
     sessions = sub.add_parser("sessions", help="list sessions")
     sessions.set_defaults(func=cmd_sessions)
 
@@ -148,11 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from dashboard.core.roles import PermissionDenied
+    from dashboard.store.errors import StoreError
     try:
         return args.func(args)
-    except Exception as error:  # one plain line for the user, no traceback
-        from dashboard.store.errors import StoreError
-        if isinstance(error, StoreError):
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        raise
+    except (StoreError, PermissionDenied, ValueError) as error:  # one plain line for the user, no traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 1

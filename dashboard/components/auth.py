@@ -26,6 +26,8 @@ def setup_code() -> str:
 def sign_out(reason: str | None = None) -> None:
     for key in list(st.session_state):
         del st.session_state[key]
+    if oidc_configured() and st.user.is_logged_in:
+        st.logout()
     if reason:
         st.session_state["signed_out_reason"] = reason
 
@@ -71,8 +73,36 @@ def first_admin_form() -> None:
         st.success("Administrator created. Sign in below.")
 
 
+def oidc_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section for st.login."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def _oidc_sign_in() -> None:
+    if not st.user.is_logged_in:
+        st.button("Sign in with your organisation account", on_click=st.login, type="primary")
+        st.caption("or with a username and password:")
+        return
+    try:
+        signed = accounts.sign_in_external(engine(), str(st.user.get("email", "")))
+    except StoreError as error:
+        st.error(md_escape(error))
+        st.button("Use another account", on_click=st.logout)
+        return
+    _remember(signed)
+    st.rerun()
+
+
+def _remember(signed: accounts.SignedIn) -> None:
+    st.session_state[ACTOR_KEY] = signed.actor
+    st.session_state["full_name"] = signed.full_name
+    st.session_state["must_change_password"] = signed.must_change_password
+
+
 def sign_in_form() -> None:
     st.title("Infusion Vitals")
+    if oidc_configured():
+        _oidc_sign_in()
     with st.form("sign_in"):
         username = st.text_input("Username", key="signin_username")
         password = st.text_input("Password", type="password", key="signin_password")
@@ -84,9 +114,7 @@ def sign_in_form() -> None:
     except StoreError as error:
         st.error(md_escape(error))
         return
-    st.session_state[ACTOR_KEY] = signed.actor
-    st.session_state["full_name"] = signed.full_name
-    st.session_state["must_change_password"] = signed.must_change_password
+    _remember(signed)
     st.rerun()
 
 

@@ -71,6 +71,20 @@ def sign_in(engine: Engine, username: str, password: str) -> SignedIn:
     return SignedIn(Actor(matched.username, matched.role), matched.full_name, matched.must_change_password)
 
 
+def sign_in_external(engine: Engine, email: str) -> SignedIn:
+    """An identity already proven by the clinic's OpenID Connect provider: the account named by the email."""
+    email = (email or "").strip()
+    user = store_users.get_user(engine, email)
+    if user is None or user.disabled:
+        with begin(engine) as conn:  # the refusal is logged, then raised outside the transaction
+            audit.record(conn, Actor(email or "(no email)", "-"), "sign_in.failed", "user", email or None,
+                         after={"method": "oidc"})
+        raise SignInFailed(f"{email or 'This account'} has no enabled Infusion Vitals account: ask an admin.")
+    with begin(engine) as conn:
+        audit.record(conn, Actor(user.username, user.role), "sign_in", "user", user.username, after={"method": "oidc"})
+    return SignedIn(Actor(user.username, user.role), user.full_name, False)
+
+
 def needs_first_admin(engine: Engine) -> bool:
     return store_users.count_users(engine) == 0
 

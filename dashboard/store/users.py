@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from dashboard.store.errors import Conflict, NotFound
 from dashboard.store.schema import users
 
 _hasher = PasswordHasher()
+USERNAME = re.compile(r"[A-Za-z0-9._@-]{1,80}")
 MIN_PASSWORD_LENGTH = 10
 # A hash to verify against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
@@ -44,9 +46,8 @@ def check_password_rules(password: str, username: str) -> str | None:
 
 
 def _check(username: str, role: str, password: str) -> None:
-    if not username or not username.strip() or len(username) > 80 or not username.replace(".", "").replace(
-            "-", "").replace("_", "").isalnum():
-        raise Conflict("a username is 1-80 letters, digits, '.', '-' or '_'")
+    if not USERNAME.fullmatch(username):
+        raise Conflict("a username is 1-80 letters, digits, '.', '-', '_' or '@' (an email for organisation sign-in)")
     if role not in ROLES:
         raise Conflict(f"role must be one of {', '.join(ROLES)}")
     if problem := check_password_rules(password, username):

@@ -93,3 +93,17 @@ def test_admin_cannot_disable_themselves_and_role_changes_are_audited(engine):
     admin.set_role("ana", "supervisor")
     entry = audit_entries(engine, ADMIN, action="user.role").iloc[0]
     assert '"role": "nurse"' in entry["before"] and '"role": "supervisor"' in entry["after"]
+
+
+def test_organisation_sign_in_maps_to_the_account_with_that_email(engine):
+    admin = Accounts(engine, SYSTEM_ACTOR)
+    admin.add("ana@clinic.example", "Ana", "supervisor", PASSWORD, must_change=False)
+    signed = accounts.sign_in_external(engine, "ana@clinic.example")
+    assert signed.actor == Actor("ana@clinic.example", "supervisor") and not signed.must_change_password
+    with pytest.raises(SignInFailed, match="no enabled Infusion Vitals account"):
+        accounts.sign_in_external(engine, "stranger@elsewhere.example")
+    admin.disable("ana@clinic.example")
+    with pytest.raises(SignInFailed):
+        accounts.sign_in_external(engine, "ana@clinic.example")
+    methods = audit_entries(engine, ADMIN)["after"].dropna().tolist()
+    assert sum('"method": "oidc"' in m for m in methods) == 3
