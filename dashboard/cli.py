@@ -12,10 +12,13 @@ from dashboard.config import REPO_ROOT, database_url
 
 
 def _engine():
+    from dashboard.services.protocols import bootstrap
     from dashboard.store.db import get_engine, migrate
     url = database_url()
     migrate(url)
-    return get_engine(url)
+    engine = get_engine(url)
+    bootstrap(engine)
+    return engine
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

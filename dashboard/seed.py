@@ -14,6 +14,8 @@ from dashboard.core.roles import SYSTEM_ACTOR
 from dashboard.core.samplegen import READING_COLUMNS, generate
 from dashboard.core.validation import coerce_numbers, complete_map
 from dashboard.core.vitals import VITAL_KEYS
+from dashboard.services.alerting import refresh
+from dashboard.services.protocols import bootstrap
 from dashboard.store import audit
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
@@ -55,6 +57,7 @@ def _time(text: str | None) -> datetime | None:
 def load_samples(engine: Engine, directory: Path = SAMPLE_DIR) -> int:
     """Load every sample session not yet in the store (by session code); returns how many were loaded."""
     readings, manifest = read_sample_files(directory)
+    bootstrap(engine)
     loaded = 0
     for spec in manifest["sessions"]:
         if store_sessions.find_session(engine, spec["code"]) is not None:
@@ -79,6 +82,7 @@ def load_samples(engine: Engine, directory: Path = SAMPLE_DIR) -> int:
                                        occurred_at=_time(event["occurred_at"]), by=LOADER, score=event["score"],
                                        severity=event["severity"], note=event["note"])
             _apply_fixes(conn, session_id, spec["code"], manifest)
+            refresh(conn, session_id, SYSTEM_ACTOR)
             audit.record(conn, SYSTEM_ACTOR, "session.load_sample", "session", session_id, session_id=session_id,
                          after={"code": spec["code"], "title": spec["title"]})
         loaded += 1

@@ -100,30 +100,48 @@ def _tag(frame: pd.DataFrame, rule: str, vital: str, level: str, message: str) -
     return frame.assign(rule=rule, vital=vital, level=level, priority=PRIORITY[level], message=message)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Readings sorted and split per vital once, so several protocols can be evaluated cheaply."""
+
+    frame: pd.DataFrame
+    sessions: pd.DataFrame
+    session: np.ndarray
+    times: np.ndarray
+    starts: np.ndarray
+    series: dict[str, Series]
+
+
+def prepare(readings: pd.DataFrame, sessions: pd.DataFrame) -> Prepared:
+    frame = readings.sort_values(["session_id", "measured_at"], kind="stable").reset_index(drop=True)
+    session = frame["session_id"].to_numpy()
+    times = _ns(frame["measured_at"])
+    series = {}
+    for key in VITAL_KEYS:
+        if key in frame:
+            values = frame[key].to_numpy(dtype="float64")
+            keep = ~np.isnan(values)
+            if keep.any():
+                series[key] = Series(session[keep], times[keep], values[keep], np.flatnonzero(keep))
+    return Prepared(frame, sessions, session, times, _per_row(frame, sessions, "infusion_started_at"), series)
+
+
 def evaluate(readings: pd.DataFrame, sessions: pd.DataFrame, protocol: Protocol,
              now: pd.Timestamp | None = None) -> pd.DataFrame:
     """All alert episodes of the given sessions under one protocol.
 
     readings: session_id, measured_at (UTC) and vitals (NaN = not measured), readings in force only.
-    sessions: session_id, infusion_started_at, infusion_stopped_at (NaT when not yet).
+    sessions: session_id, infusion_started_at, infusion_stopped_at, optional discharged_at (NaT when not yet).
     now: evaluation time for 'BP overdue' (default: each session's last reading).
     Episodes still active at the last reading have ended_at NaT.
     """
-    frame = readings.sort_values(["session_id", "measured_at"], kind="stable").reset_index(drop=True)
-    session = frame["session_id"].to_numpy()
-    times = _ns(frame["measured_at"])
-    starts = _per_row(frame, sessions, "infusion_started_at")
+    return evaluate_prepared(prepare(readings, sessions), protocol, now)
+
+
+def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | None = None) -> pd.DataFrame:
     found: list[pd.DataFrame] = []
     active_by_vital: dict[str, np.ndarray] = {}
-
-    for key in VITAL_KEYS:
-        if key not in frame:
-            continue
-        values = frame[key].to_numpy(dtype="float64")
-        keep = ~np.isnan(values)
-        if not keep.any():
-            continue
-        s = Series(session[keep], times[keep], values[keep], np.flatnonzero(keep))
+    for key, s in prep.series.items():
         n, label = len(s.value), VITAL_BY_KEY[key].short
         any_active = np.zeros(n, dtype=bool)
         limits = protocol.limits.get(key)
@@ -138,29 +156,33 @@ def evaluate(readings: pd.DataFrame, sessions: pd.DataFrame, protocol: Protocol,
                                   f"{label} {'beyond' if level == 'critical' else 'outside'} the {level} limits"))
         change = protocol.baseline_change.get(key)
         if change is not None:
-            baseline = _baseline(s, starts[s.row])
-            after_start = s.time >= starts[s.row]
-            highs = [baseline + change.rise_abs if change.rise_abs else None,
-                     baseline * (1 + change.rise_pct / 100) if change.rise_pct else None]
-            high = np.fmin.reduce([h for h in highs if h is not None]) if any(h is not None for h in highs) \
-                else np.full(n, np.inf)
-            low = baseline * (1 - change.fall_pct / 100) if change.fall_pct else np.full(n, -np.inf)
-            # No baseline, or before the infusion: the rule has nothing to compare with.
-            usable = after_start & ~np.isnan(baseline)
-            high, low = np.where(usable, high, np.inf), np.where(usable, low, -np.inf)
-            active, deviation = _threshold_rule(s, low, high, protocol.margin(key),
-                                                protocol.persistence.get("warning", Persistence()))
-            found.append(_tag(_episodes(s, active, deviation), "baseline_change", key, "baseline",
-                              f"{label} changed from the pre-infusion baseline"))
-        active_by_vital[key] = _to_rows(s, any_active, len(frame))
+            found.append(_baseline_rule(s, prep.starts[s.row], change, protocol, key, label))
+        active_by_vital[key] = _to_rows(s, any_active, len(prep.frame))
 
-    found.append(_escalation(frame, session, times, active_by_vital, protocol))
-    found.append(_pre_dose(frame, session, times, starts, protocol))
-    found.append(_overdue(frame, session, times, sessions, protocol, now))
-    result = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) \
-        else pd.DataFrame(columns=ALERT_COLUMNS)
+    found.append(_escalation(prep.frame, prep.session, prep.times, active_by_vital, protocol))
+    found.append(_pre_dose(prep.frame, prep.session, prep.times, prep.starts, protocol))
+    found.append(_overdue(prep.frame, prep.session, prep.times, prep.sessions, protocol, now))
+    found = [f for f in found if len(f)]
+    result = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=ALERT_COLUMNS)
     return result[ALERT_COLUMNS].sort_values(["session_id", "started_at", "rule", "vital"], kind="stable") \
         .reset_index(drop=True)
+
+
+def _baseline_rule(s: Series, start_ns: np.ndarray, change, protocol: Protocol, key: str, label: str):
+    n = len(s.value)
+    baseline = _baseline(s, start_ns)
+    highs = [baseline + change.rise_abs if change.rise_abs else None,
+             baseline * (1 + change.rise_pct / 100) if change.rise_pct else None]
+    highs = [h for h in highs if h is not None]
+    high = np.fmin.reduce(highs) if highs else np.full(n, np.inf)
+    low = baseline * (1 - change.fall_pct / 100) if change.fall_pct else np.full(n, -np.inf)
+    # No baseline, or before the infusion: the rule has nothing to compare with.
+    usable = (s.time >= start_ns) & ~np.isnan(baseline)
+    high, low = np.where(usable, high, np.inf), np.where(usable, low, -np.inf)
+    active, deviation = _threshold_rule(s, low, high, protocol.margin(key),
+                                        protocol.persistence.get("warning", Persistence()))
+    return _tag(_episodes(s, active, deviation), "baseline_change", key, "baseline",
+                f"{label} changed from the pre-infusion baseline")
 
 
 def _per_row(frame: pd.DataFrame, sessions: pd.DataFrame, column: str) -> np.ndarray:

@@ -12,7 +12,10 @@ from sqlalchemy import Engine
 from dashboard.core.clock import utcnow
 from dashboard.core.roles import Actor
 from dashboard.core.validation import EntryResult, validate_entry
+from dashboard.services.alerting import refresh
+from dashboard.services.protocols import resolve
 from dashboard.store import audit
+from dashboard.store import protocols as store_protocols
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
@@ -31,6 +34,7 @@ class Records:
 
     def __init__(self, engine: Engine, actor: Actor, tz: str = "UTC"):
         self.engine, self.actor, self.tz = engine, actor, tz
+        self.raised = pd.DataFrame()  # alerts newly raised by the last write, for a toast
 
     # reads
     def sessions(self) -> list[Session]:
@@ -84,9 +88,14 @@ class Records:
         with begin(self.engine) as conn:
             before = asdict(store_sessions.get_session(conn, session_id))
             step(conn, session_id, at or utcnow())
+            if action == "session.infusion_start":
+                _, version_id, _ = resolve(conn, store_sessions.get_session(conn, session_id))
+                if version_id is not None:
+                    store_protocols.pin_to_session(conn, session_id, version_id)
             after = asdict(store_sessions.get_session(conn, session_id))
             audit.record(conn, self.actor, action, "session", session_id, session_id=session_id,
                          before=before, after=after)
+            self.raised = refresh(conn, session_id, self.actor)
 
     def start_infusion(self, session_id: int, at: datetime | None = None) -> None:
         self._mark(session_id, store_sessions.start_infusion, "session.infusion_start", at)
@@ -113,6 +122,7 @@ class Records:
                                                     by=self.actor.username, bp_method=bp_method, note=note)
             audit.record(conn, self.actor, "reading.add", "reading", reading_id, session_id=session_id,
                          after=_reading_snapshot(conn, reading_id))
+            self.raised = refresh(conn, session_id, self.actor)
         return result, reading_id
 
     def correct_reading(self, reading_id: int, raw: dict, *, reason: str,
@@ -131,6 +141,7 @@ class Records:
                                                     by=self.actor.username, measured_at=measured_at)
             audit.record(conn, self.actor, "reading.correct", "reading", new_id, session_id=session_id,
                          before=_reading_snapshot(conn, reading_id), after=_reading_snapshot(conn, new_id))
+            self.raised = refresh(conn, session_id, self.actor)
         return result, new_id
 
     def void_reading(self, reading_id: int, *, reason: str) -> int:
@@ -140,6 +151,7 @@ class Records:
             after = _reading_snapshot(conn, new_id)
             audit.record(conn, self.actor, "reading.entered_in_error", "reading", new_id,
                          session_id=int(after["session_id"]), before=_reading_snapshot(conn, reading_id), after=after)
+            self.raised = refresh(conn, int(after["session_id"]), self.actor)
         return new_id
 
     def add_event(self, session_id: int, kind: str, label: str, *, occurred_at: datetime,

@@ -6,8 +6,9 @@ import re
 
 from sqlalchemy import Engine, text
 
-APPEND_ONLY_TABLES = ("readings", "audit_log", "session_events", "patients")
-UPDATABLE_TABLES = ("sessions", "users")  # status and times; sign-in counters and roles
+APPEND_ONLY_TABLES = ("readings", "audit_log", "session_events", "patients", "protocol_versions",
+                      "protocol_assignments", "alert_acks")
+UPDATABLE_TABLES = ("sessions", "users", "alerts")  # status and times; sign-in counters and roles; alert end
 
 
 def grant_app_role(engine: Engine, role: str) -> None:

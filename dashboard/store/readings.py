@@ -171,6 +171,13 @@ def reading_versions(bind: Bind, reading_ids: list[int]) -> pd.DataFrame:
         return pd.DataFrame(conn.execute(query).all(), columns=list(FRAME_COLUMNS))
 
 
+def sessions_readings(bind: Bind, session_ids: list[int]) -> pd.DataFrame:
+    """Readings in force of several sessions at once (for evaluating alerts over them)."""
+    frames = [session_readings(bind, sid) for sid in session_ids]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else session_readings(bind, -1)
+
+
 def session_readings(bind: Bind, session_id: int, *, history: bool = False) -> pd.DataFrame:
     """Readings of a session in time order: current valid versions, or every version with history.
 

@@ -1,9 +1,9 @@
-"""Database tables: patients, sessions, append-only versioned readings, events, users, audit log."""
+"""Database tables: patients, sessions, versioned readings, events, users, audit log, protocols, alerts."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
 )
 
 from dashboard.store.types import UTCDateTime
@@ -42,6 +42,7 @@ sessions = Table(
     Column("status", String(20), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(80), nullable=False),
+    Column("protocol_version_id", Integer),  # pinned when the infusion starts; later edits do not change it
 )
 
 # Rows are never updated or deleted (database triggers refuse it): a correction is a new row whose
@@ -117,4 +118,58 @@ audit_log = Table(
     Column("session_id", Integer, index=True),
     Column("before", Text),
     Column("after", Text),
+)
+
+# A protocol edit adds a version; nothing is overwritten.
+protocol_versions = Table(
+    "protocol_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    UniqueConstraint("name", "version"),
+)
+
+# Which protocol applies: the clinic default, a patient's override, a session's override (latest row wins).
+protocol_assignments = Table(
+    "protocol_assignments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(10), nullable=False),
+    Column("scope_id", Integer),
+    Column("protocol_name", String(120), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+Index("ix_protocol_assignments_scope", protocol_assignments.c.scope, protocol_assignments.c.scope_id)
+
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("rule", String(30), nullable=False),
+    Column("vital", String(10), nullable=False),
+    Column("level", String(12), nullable=False),
+    Column("priority", String(8), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("peak_value", Float),
+    Column("message", Text, nullable=False),
+    Column("protocol_version_id", Integer),
+    Column("raised_at", UTCDateTime, nullable=False),
+    Column("withdrawn_at", UTCDateTime),  # a correction of the readings made the episode disappear
+    UniqueConstraint("session_id", "rule", "vital", "level", "started_at"),
+)
+
+alert_acks = Table(
+    "alert_acks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(80), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("note", Text),
 )
