@@ -24,6 +24,7 @@ VIEWS = Path(__file__).resolve().parent / "views"
 PAGES = (
     ("record.py", "Record", ":material/edit_note:", "reading.write"),
     ("sessions.py", "Sessions", ":material/list_alt:", "session.read"),
+    ("protocols.py", "Protocols", ":material/tune:", "protocol.edit"),
     ("training.py", "Training", ":material/school:", "scenario.run"),
     ("audit.py", "Audit log", ":material/history:", "audit.read"),
     ("users.py", "Users", ":material/group:", "users.manage"),

@@ -1,4 +1,4 @@
-"""Command line: `python -m dashboard run|seed|migrate|sessions|users|sample-data`, over core and store."""
+"""Command line: `python -m dashboard run|seed|migrate|sessions|users|alerts|protocols|...` over the services."""
 
 from __future__ import annotations
 
@@ -108,6 +108,56 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    import json
+
+    import pandas as pd
+
+    from dashboard.core.alerts import evaluate
+    from dashboard.core.roles import SYSTEM_ACTOR
+    from dashboard.services.alerting import session_frame
+    from dashboard.services.protocols import Protocols, resolve
+    from dashboard.store.errors import NotFound
+    from dashboard.store.readings import session_readings
+    from dashboard.store.sessions import find_session, get_session
+    engine = _engine()
+    session = find_session(engine, args.session) or (get_session(engine, int(args.session))
+                                                      if args.session.isdigit() else None)
+    if session is None:
+        raise NotFound(f"no session {args.session!r}")
+    protocol = (Protocols(engine, SYSTEM_ACTOR).current(args.protocol) if args.protocol
+                else resolve(engine, session)[0])
+    found = evaluate(session_readings(engine, session.id), session_frame(session), protocol)
+    rows = [{"rule": r.rule, "vital": r.vital, "level": r.level, "priority": r.priority,
+             "start": r.started_at.isoformat(), "end": None if pd.isna(r.ended_at) else r.ended_at.isoformat(),
+             "peak_value": None if pd.isna(r.peak_value) else float(r.peak_value), "message": r.message}
+            for r in found.itertuples()]
+    if args.json:
+        print(json.dumps({"session": session.code, "protocol": protocol.name, "version": protocol.version,
+                          "alerts": rows}))
+    else:
+        print(f"{session.code} under {protocol.name} v{protocol.version}: {len(rows)} alert(s)")
+        for r in rows:
+            print(f"  {r['priority']:<6} {r['rule']:<18} {r['vital']:<8} {r['start']} -> {r['end'] or 'active'}"
+                  f"  peak {r['peak_value']}")
+    return 0
+
+
+def cmd_protocols(args: argparse.Namespace) -> int:
+    from dashboard.core.roles import SYSTEM_ACTOR
+    from dashboard.services.protocols import Protocols
+    protocols = Protocols(_engine(), SYSTEM_ACTOR)
+    if args.action == "list":
+        for name in protocols.names():
+            history = protocols.history(name)
+            print(f"{name}  (version {int(history['version'].max())}, {len(history)} version(s))")
+        return 0
+    if not args.name:
+        raise SystemExit("error: protocols show needs a NAME")
+    print(protocols.current(args.name).model_dump_json(indent=2))
+    return 0
+
+
 def cmd_grant(args: argparse.Namespace) -> int:
     from dashboard.store.grants import grant_app_role
     grant_app_role(_engine(), args.role)
@@ -150,6 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--must-change", action="store_true", help="ask for a new password at first sign-in")
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     users.set_defaults(func=cmd_users)
+
+    alerts = sub.add_parser("alerts", help="a session's alerts under its protocol (or another one)")
+    alerts.add_argument("--session", required=True, help="session code (S-0002) or id")
+    alerts.add_argument("--protocol", help="evaluate under this protocol instead (what-if)")
+    alerts.add_argument("--json", action="store_true")
+    alerts.set_defaults(func=cmd_alerts)
+
+    protocols = sub.add_parser("protocols", help="list protocols, or show one's current version")
+    protocols.add_argument("action", choices=["list", "show"])
+    protocols.add_argument("name", nargs="?")
+    protocols.set_defaults(func=cmd_protocols)
 
     grant = sub.add_parser("grant-app-role", help="PostgreSQL: give the app's role only the rights it needs "
                                                    "(run as the schema owner)")

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.components.context import clinic_tz
 from dashboard.core.chart import build_session_figure
 from dashboard.core.events import event_caption
-from dashboard.core.protocol import default_protocol
+from dashboard.core.protocol import Protocol, default_protocol
 
 
 def chart_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -20,7 +20,8 @@ def chart_events(events: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def draw_chart(current: pd.DataFrame, marks: pd.DataFrame, *, started_at, stopped_at, key: str) -> None:
-    figure = build_session_figure(current, default_protocol(), infusion_started_at=started_at,
+def draw_chart(current: pd.DataFrame, marks: pd.DataFrame, *, started_at, stopped_at, key: str,
+               protocol: Protocol | None = None) -> None:
+    figure = build_session_figure(current, protocol or default_protocol(), infusion_started_at=started_at,
                                   infusion_stopped_at=stopped_at, events=marks, tz=clinic_tz())
     st.plotly_chart(figure, width="stretch", key=key)

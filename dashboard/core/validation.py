@@ -177,3 +177,50 @@ def _drop_followups(problems: list[Problem]) -> list[Problem]:
             continue
         kept.append(p)
     return kept
+
+
+def suspect_rows(values: pd.DataFrame, limits: dict[str, Range] | None = None) -> np.ndarray:
+    """Rows any rule of check_values could flag: a cheap numpy superset, so a large clean file is checked fast."""
+    limits = limits or plausibility_limits()
+    present = [k for k in VITAL_KEYS if k in values]
+    arrays = {k: values[k].to_numpy(dtype="float64", na_value=np.nan) for k in present}
+    n = len(values)
+    suspect = np.zeros(n, dtype=bool)
+    anything = np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for key, col in arrays.items():
+            seen = ~np.isnan(col)
+            anything |= seen
+            suspect |= seen & ~((col >= limits[key].min) & (col <= limits[key].max))
+        sbp, dbp, mean = arrays.get("sbp"), arrays.get("dbp"), arrays.get("map")
+        if sbp is not None and dbp is not None:
+            has_s, has_d = ~np.isnan(sbp), ~np.isnan(dbp)
+            suspect |= has_s ^ has_d
+            widest = max(minimum for _, _, minimum in PULSE_PRESSURE_BANDS)
+            suspect |= has_s & has_d & ~(sbp - dbp >= widest)  # also catches diastolic not below systolic
+            if mean is not None:
+                suspect |= has_s & has_d & ~np.isnan(mean) & ~((mean > dbp) & (mean < sbp))
+    return suspect | ~anything
+
+
+def check_many(values: pd.DataFrame, not_numbers: list[Problem] = (), limits: dict[str, Range] | None = None
+               ) -> list[Problem]:
+    """check_values over many rows, run only on the rows it could flag; problems carry positions in values.
+
+    not_numbers: cells already reported as unreadable; as for a typed entry, their follow-ups (a pair's
+    'is missing', 'no vital sign entered') are left out.
+    """
+    rows = suspect_rows(values, limits)
+    rows[[p.row for p in not_numbers]] = True
+    positions = np.flatnonzero(rows)
+    problems: list[Problem] = []
+    if len(positions):
+        subset = values.iloc[positions].reset_index(drop=True)
+        problems = [Problem(int(positions[p.row]), p.column, p.value, p.reason) for p in check_values(subset, limits)]
+    # What _drop_followups does for one entry, with sets: many rows may have unreadable cells.
+    unreadable = {(p.row, p.column) for p in not_numbers if p.reason.endswith("is not a number")}
+    unreadable_rows = {row for row, _ in unreadable}
+    kept = [p for p in problems
+            if not ("is missing" in p.reason and p.column in ("sbp", "dbp") and (p.row, p.column) in unreadable)
+            and not (p.column == "" and p.row in unreadable_rows)]
+    return list(not_numbers) + kept

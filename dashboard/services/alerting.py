@@ -31,7 +31,7 @@ ACK_ACTIONS = (
 )
 
 
-def _session_frame(session) -> pd.DataFrame:
+def session_frame(session) -> pd.DataFrame:
     return pd.DataFrame({"session_id": [session.id],
                          "infusion_started_at": pd.to_datetime([session.infusion_started_at], utc=True),
                          "infusion_stopped_at": pd.to_datetime([session.infusion_stopped_at], utc=True),
@@ -44,7 +44,7 @@ def evaluate_session(bind: Bind, session_id: int, now: datetime | None = None) -
     session = store_sessions.get_session(bind, session_id)
     protocol, _, _ = resolve(bind, session)
     readings = store_readings.session_readings(bind, session_id)
-    return evaluate(readings, _session_frame(session), protocol, now=None if now is None else pd.Timestamp(now))
+    return evaluate(readings, session_frame(session), protocol, now=None if now is None else pd.Timestamp(now))
 
 
 def refresh(conn, session_id: int, actor: Actor) -> pd.DataFrame:

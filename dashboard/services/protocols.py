@@ -85,7 +85,10 @@ class Protocols:
         self.engine, self.actor = engine, actor
 
     def names(self) -> list[str]:
-        return store_protocols.names(self.engine)
+        """Protocol names, the clinic default first."""
+        names = store_protocols.names(self.engine)
+        default = store_protocols.assigned(self.engine, "clinic", None)
+        return sorted(names, key=lambda n: (n != default, n))
 
     def current(self, name: str) -> Protocol:
         stored = store_protocols.latest(self.engine, name)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from dashboard.components.alert_panel import alert_list, banner, toast_new
 from dashboard.components.context import records, require
 from dashboard.components.session_chart import chart_events, draw_chart
 from dashboard.components.session_picker import pick_session
@@ -15,8 +16,11 @@ from dashboard.components.text import md_escape
 from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_inputs
 from dashboard.core.clock import utcnow
 from dashboard.core.events import SEVERITIES, SIDE_EFFECTS
+from dashboard.core.news2 import RESPONSE_TEXT, news2
 from dashboard.core.tables import readings_display
 from dashboard.core.vitals import BP_METHODS
+from dashboard.services.alerting import Alerting
+from dashboard.services.protocols import resolve
 from dashboard.services.records import Records
 from dashboard.store.errors import StoreError
 from dashboard.store.sessions import Session
@@ -40,6 +44,7 @@ def _save_entry(rec: Records, session: Session) -> None:
                                    bp_method=st.session_state["entry_method"],
                                    note=st.session_state.get("entry_note") or None)
     st.session_state["entry_problems"] = result.by_field()
+    st.session_state["raised"] = rec.raised
     if not result.problems:
         st.session_state["flash"] = f"Reading at {measured_at:%H:%M} saved."
         clear_inputs("entry", extra=("entry_time", "entry_note"))
@@ -187,6 +192,17 @@ def _correction_form(rec: Records, session: Session, current: pd.DataFrame) -> N
         st.caption("The original stays in the record, struck through, with who corrected it, when and why.")
 
 
+def _news2(current: pd.DataFrame) -> None:
+    scores = news2(current).dropna(subset=["news2"]) if len(current) else pd.DataFrame()
+    if scores.empty:
+        st.caption("NEWS2: no complete set yet (RR, SpO2, systolic BP and HR together).")
+        return
+    last = scores.iloc[-1]
+    st.metric("NEWS2, last complete set", f"{last['news2']:g}",
+              help="Royal College of Physicians score, room air, alert patient assumed")
+    st.caption(f"Response: {RESPONSE_TEXT[last['news2_response']]}.")
+
+
 def _flash() -> None:
     if message := st.session_state.pop("flash", None):
         st.success(md_escape(message))
@@ -202,9 +218,13 @@ def render() -> None:
     if session is None:
         st.info("Choose a session above, or create one.")
         return
+    alerting = Alerting(rec.engine, rec.actor)
+    protocol, _, source = resolve(rec.engine, session)
     st.subheader(md_escape(session.label))
     dose = f" · planned dose {session.planned_dose_mg:g} mg" if session.planned_dose_mg else ""
-    st.caption(md_escape(f"Protocol: {session.protocol}{dose}"))
+    st.caption(md_escape(f"Protocol: {protocol.name} v{protocol.version} ({source}){dose}"))
+    banner(alerting, session.id, rec.tz)
+    toast_new(st.session_state.pop("raised", pd.DataFrame()))
     _flash()
     _infusion_controls(rec, session)
     entry, chart = st.columns([2, 3], gap="large")
@@ -214,7 +234,9 @@ def render() -> None:
     current = rec.readings(session.id)
     with chart:
         draw_chart(current, chart_events(rec.events(session.id)), started_at=session.infusion_started_at,
-                   stopped_at=session.infusion_stopped_at, key=f"chart_{session.id}")
+                   stopped_at=session.infusion_stopped_at, key=f"chart_{session.id}", protocol=protocol)
+        _news2(current)
+    alert_list(alerting, session.id, rec.tz)
     st.markdown("**Readings** (all versions; replaced ones struck through)")
     st.dataframe(readings_display(rec.readings(session.id, history=True), rec.tz), hide_index=True, width="stretch")
     _correction_form(rec, session, current)

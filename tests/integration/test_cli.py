@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,3 +47,20 @@ def test_users_add_list_disable_and_errors(database_url):
 def test_unknown_user_is_one_plain_line(sqlite_url, args):
     out = cli(*args, url=sqlite_url)
     assert out.returncode == 1 and out.stderr.strip() == "error: no user 'ghost'"
+
+
+def test_alerts_and_protocols_commands(sqlite_url):
+    assert cli("seed", url=sqlite_url).returncode == 0
+    out = cli("alerts", "--session", "S-0002", "--json", url=sqlite_url)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["protocol"] == "IV ketamine clinic default"
+    critical = [a for a in report["alerts"] if a["rule"] == "limit" and a["vital"] == "sbp" and a["level"] == "critical"]
+    assert critical and critical[0]["priority"] == "high" and critical[0]["peak_value"] > 180
+    assert json.loads(cli("alerts", "--session", "S-0001", "--json", url=sqlite_url).stdout)["alerts"] == []
+    listing = cli("protocols", "list", url=sqlite_url).stdout
+    assert "IV ketamine clinic default" in listing and "Esketamine" in listing
+    shown = json.loads(cli("protocols", "show", "IV ketamine clinic default", url=sqlite_url).stdout)
+    assert shown["limits"]["sbp"]["critical_high"] == 180
+    missing = cli("alerts", "--session", "S-9999", url=sqlite_url)
+    assert missing.returncode == 1 and missing.stderr.strip() == "error: no session 'S-9999'"

@@ -1,0 +1,69 @@
+"""Alerts of a session on screen: the banner for what needs a look, the list, and acknowledging."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.text import md_escape
+from dashboard.core.vitals import VITAL_BY_KEY
+from dashboard.services.alerting import ACK_ACTIONS, Alerting
+from dashboard.store.errors import StoreError
+
+PRIORITY_ICON = {"high": "🔴", "medium": "🟠", "low": "🔵"}
+
+
+def _what(row) -> str:
+    vital = VITAL_BY_KEY[row.vital].short if row.vital in VITAL_BY_KEY else row.vital
+    peak = "" if pd.isna(row.peak_value) else f" (peak {row.peak_value:g})"
+    return f"{row.message}{peak}" if row.rule != "limit" else f"{vital} {row.level}{peak}"
+
+
+def banner(alerting: Alerting, session_id: int, tz: str) -> None:
+    """Unacknowledged high-priority alerts (and reminders), and a blood pressure that is overdue now."""
+    urgent, overdue = alerting.attention(session_id)
+    for row in urgent.itertuples():
+        again = "" if pd.isna(row.acked_at) else " — still active after acknowledgement"
+        st.error(md_escape(f"{_what(row)} since {row.started_at.tz_convert(tz):%H:%M}{again}. "
+                           "Acknowledge it below with what was done."), icon="🚨")
+    for row in overdue.itertuples():
+        st.warning(md_escape(f"Blood pressure overdue since {row.started_at.tz_convert(tz):%H:%M}."), icon="⏱️")
+
+
+def toast_new(raised: pd.DataFrame) -> None:
+    for row in raised.itertuples():
+        st.toast(md_escape(f"New {row.priority}-priority alert: {_what(row)}"), icon="🚨")
+
+
+def alert_list(alerting: Alerting, session_id: int, tz: str) -> None:
+    alerts = alerting.alerts(session_id)
+    live = alerts[alerts["withdrawn_at"].isna()]
+    st.markdown(f"**Alerts** ({len(live)})")
+    if alerts.empty:
+        st.caption("No alerts in this session.")
+        return
+    table = pd.DataFrame({
+        "#": alerts["id"],
+        "Priority": [f"{PRIORITY_ICON.get(p, '')} {p}" for p in alerts["priority"]],
+        "Alert": [_what(r) for r in alerts.itertuples()],
+        "From": alerts["started_at"].dt.tz_convert(tz).dt.strftime("%H:%M"),
+        "Until": alerts["ended_at"].dt.tz_convert(tz).dt.strftime("%H:%M").fillna("active"),
+        "Acknowledged": [("" if pd.isna(a) else f"{b} {a.tz_convert(tz):%H:%M}: {act}" + (f" ({n})" if isinstance(n, str) else ""))
+                         for a, b, act, n in zip(alerts["acked_at"], alerts["acked_by"], alerts["ack_action"],
+                                                 alerts["ack_note"])],
+        "Status": ["withdrawn (readings corrected)" if pd.notna(w) else "" for w in alerts["withdrawn_at"]],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    if not alerting.actor.can("alert.acknowledge") or live.empty:
+        return
+    with st.form("acknowledge", clear_on_submit=True):
+        labels = {int(r.id): f"#{int(r.id)} {r.priority}: {_what(r)}" for r in live.itertuples()}
+        choice = st.selectbox("Alert", list(labels), format_func=labels.get, key="ack_alert")
+        action = st.selectbox("What was done", ACK_ACTIONS, key="ack_action")
+        note = st.text_input("Note", key="ack_note", max_chars=300)
+        if st.form_submit_button("Acknowledge"):
+            try:
+                alerting.acknowledge(choice, action, note)
+                st.success(f"Alert #{choice} acknowledged.")
+            except StoreError as error:
+                st.error(md_escape(error))
