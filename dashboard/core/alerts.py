@@ -27,73 +27,100 @@ class Series:
     time: np.ndarray  # int64 ns since epoch, UTC
     value: np.ndarray
     row: np.ndarray  # position in the sorted readings frame
-
-    @property
-    def new_session(self) -> np.ndarray:
-        flags = np.ones(len(self.session), dtype=bool)
-        flags[1:] = self.session[1:] != self.session[:-1]
-        return flags
+    new_session: np.ndarray  # True at each session's first reading
 
 
-def _hold_state(session: np.ndarray, raise_at: np.ndarray, clear_at: np.ndarray) -> np.ndarray:
-    """1 from a raise until a clear, within each session; readings that are neither hold the state."""
-    mark = np.where(raise_at, 1.0, np.where(clear_at, 0.0, np.nan))
-    held = pd.Series(mark).groupby(session, sort=False).ffill().fillna(0.0).to_numpy()
-    return held == 1.0
+def _series(session: np.ndarray, time: np.ndarray, value: np.ndarray, row: np.ndarray) -> Series:
+    return Series(session, time, value, row, _new_session(session))
+
+
+def _new_session(session: np.ndarray) -> np.ndarray:
+    flags = np.ones(len(session), dtype=bool)
+    flags[1:] = session[1:] != session[:-1]
+    return flags
+
+
+def _last_event(event: np.ndarray) -> np.ndarray:
+    """For every position, the position of the latest True at or before it (callers make position 0 True)."""
+    return np.maximum.accumulate(np.where(event, np.arange(len(event)), 0))
+
+
+def _hold_state(new_session: np.ndarray, raise_at: np.ndarray, clear_at: np.ndarray) -> np.ndarray:
+    """True from a raise until a clear, within each session; readings that are neither hold the state."""
+    return raise_at[_last_event(raise_at | clear_at | new_session)]
 
 
 def _persisted(s: Series, enter: np.ndarray, persistence: Persistence) -> np.ndarray:
     """Readings at which `enter` has held for N consecutive readings, or M minutes, in its session."""
+    if persistence.readings == 1 and persistence.minutes is None:
+        return enter
     previous = np.zeros_like(enter)
     previous[1:] = enter[:-1]
     starts = enter & (~previous | s.new_session)
-    run = np.cumsum(starts)
-    run_first = np.flatnonzero(starts)
-    position = np.arange(len(enter))
-    first = run_first[np.maximum(run - 1, 0)] if len(run_first) else position
-    count = position - first + 1
+    first = _last_event(starts | ~enter)  # the run's first reading (for readings inside a run)
+    count = np.arange(len(enter)) - first + 1
     held = count >= persistence.readings
     if persistence.minutes is not None:
         held |= (s.time - s.time[first]) >= persistence.minutes * NS_PER_MIN
     return enter & held
 
 
-def _episodes(s: Series, active: np.ndarray, deviation: np.ndarray) -> pd.DataFrame:
-    """Runs of active readings per session: start time, time of the reading that cleared it, peak value."""
-    if not active.any():
-        return pd.DataFrame(columns=["session_id", "started_at", "ended_at", "peak_value"])
-    previous = np.zeros_like(active)
-    previous[1:] = active[:-1]
-    starts = active & (~previous | s.new_session)
-    episode = np.cumsum(starts)
+EMPTY_EPISODES = ["session_id", "started_at", "ended_at", "peak_value"]
+
+
+def _episodes(s: Series, active: np.ndarray, deviation) -> pd.DataFrame:
+    """Runs of active readings per session: start time, time of the reading that cleared it, peak value.
+
+    deviation(positions) says how far each of those readings is beyond the rule (the peak is the largest).
+    """
     idx = np.flatnonzero(active)
-    frame = pd.DataFrame({"episode": episode[idx], "dev": deviation[idx], "value": s.value[idx], "pos": idx})
-    peak_pos = frame.loc[frame.groupby("episode", sort=False)["dev"].idxmax(), "pos"].to_numpy()
-    first_pos = frame.groupby("episode", sort=False)["pos"].min().to_numpy()
-    last_pos = frame.groupby("episode", sort=False)["pos"].max().to_numpy()
-    after = last_pos + 1
-    closed = (after < len(active)) & ~s.new_session[np.minimum(after, len(active) - 1)]
-    ended = np.where(closed, s.time[np.minimum(after, len(active) - 1)], np.iinfo("int64").min)
+    if not len(idx):
+        return pd.DataFrame(columns=EMPTY_EPISODES)
+    begins = np.ones(len(idx), dtype=bool)
+    begins[1:] = (np.diff(idx) > 1) | s.new_session[idx[1:]]
+    segment = np.cumsum(begins) - 1
+    bounds = np.flatnonzero(begins)
+    dev = deviation(idx)
+    at_peak = np.flatnonzero(dev == np.repeat(np.maximum.reduceat(dev, bounds), np.diff(np.r_[bounds, len(idx)])))
+    peak_pos = idx[at_peak[np.r_[True, segment[at_peak][1:] != segment[at_peak][:-1]]]]
+    first_pos = idx[bounds]
+    last_pos = idx[np.r_[bounds[1:], len(idx)] - 1]
+    after = np.minimum(last_pos + 1, len(active) - 1)
+    closed = (last_pos + 1 < len(active)) & ~s.new_session[after]
+    nat = np.datetime64("NaT").astype("int64")
     return pd.DataFrame({
         "session_id": s.session[first_pos],
-        "started_at": pd.to_datetime(s.time[first_pos], utc=True),
-        "ended_at": pd.to_datetime(np.where(closed, ended, np.datetime64("NaT").astype("int64")), utc=True),
+        "started_at": _utc(s.time[first_pos]),
+        "ended_at": _utc(np.where(closed, s.time[after], nat)),
         "peak_value": s.value[peak_pos],
     })
 
 
-def _threshold_rule(s: Series, low: np.ndarray, high: np.ndarray, margin: float, persistence: Persistence):
-    """Active flags and deviation for 'outside low..high', cleared only inside by the margin."""
-    with np.errstate(invalid="ignore"):
-        enter = (s.value < low) | (s.value > high)
-        clear = ~(s.value < low + margin) & ~(s.value > high - margin)
-    active = _hold_state(s.session, _persisted(s, enter, persistence), clear)
-    deviation = np.fmax(np.nan_to_num(s.value - high, nan=-np.inf), np.nan_to_num(low - s.value, nan=-np.inf))
+def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(ns.astype("int64").view("M8[ns]")).tz_localize("UTC")
+
+
+def _threshold_rule(s: Series, low, high, margin: float, persistence: Persistence):
+    """Active flags and a deviation function for 'outside low..high', cleared only inside by the margin.
+
+    low and high are numbers or per-reading arrays (-inf/inf where there is no bound).
+    """
+    value = s.value
+    enter = (value < low) | (value > high)
+    if not enter.any():
+        return enter, None
+    clear = (value >= low + margin) & (value <= high - margin)
+    active = _hold_state(s.new_session, _persisted(s, enter, persistence), clear)
+
+    def deviation(at: np.ndarray) -> np.ndarray:
+        lo = low[at] if isinstance(low, np.ndarray) else low
+        hi = high[at] if isinstance(high, np.ndarray) else high
+        return np.maximum(value[at] - hi, lo - value[at])
     return active, deviation
 
 
-def _bound(value: float | None, default: float, n: int) -> np.ndarray:
-    return np.full(n, default if value is None else float(value))
+def _limit(value: float | None, default: float) -> float:
+    return default if value is None else float(value)
 
 
 def _tag(frame: pd.DataFrame, rule: str, vital: str, level: str, message: str) -> pd.DataFrame:
@@ -108,12 +135,23 @@ class Prepared:
     sessions: pd.DataFrame
     session: np.ndarray
     times: np.ndarray
-    starts: np.ndarray
+    starts: np.ndarray  # infusion start per reading (int64 ns; far future when not started)
+    discharged: np.ndarray  # discharge per reading (far future when not yet)
     series: dict[str, Series]
 
 
+def _sorted(readings: pd.DataFrame) -> bool:
+    session = readings["session_id"].to_numpy()
+    if not np.issubdtype(session.dtype, np.number) or len(session) < 2:
+        return False
+    times = _ns(readings["measured_at"])
+    step = np.diff(session)
+    return bool(np.all((step > 0) | ((step == 0) & (np.diff(times) >= 0))))
+
+
 def prepare(readings: pd.DataFrame, sessions: pd.DataFrame) -> Prepared:
-    frame = readings.sort_values(["session_id", "measured_at"], kind="stable").reset_index(drop=True)
+    frame = readings.reset_index(drop=True) if _sorted(readings) else \
+        readings.sort_values(["session_id", "measured_at"], kind="stable").reset_index(drop=True)
     session = frame["session_id"].to_numpy()
     times = _ns(frame["measured_at"])
     series = {}
@@ -122,8 +160,9 @@ def prepare(readings: pd.DataFrame, sessions: pd.DataFrame) -> Prepared:
             values = frame[key].to_numpy(dtype="float64")
             keep = ~np.isnan(values)
             if keep.any():
-                series[key] = Series(session[keep], times[keep], values[keep], np.flatnonzero(keep))
-    return Prepared(frame, sessions, session, times, _per_row(frame, sessions, "infusion_started_at"), series)
+                series[key] = _series(session[keep], times[keep], values[keep], np.flatnonzero(keep))
+    return Prepared(frame, sessions, session, times, _per_row(frame, sessions, "infusion_started_at"),
+                    _per_row(frame, sessions, "discharged_at"), series)
 
 
 def evaluate(readings: pd.DataFrame, sessions: pd.DataFrame, protocol: Protocol,
@@ -138,34 +177,64 @@ def evaluate(readings: pd.DataFrame, sessions: pd.DataFrame, protocol: Protocol,
     return evaluate_prepared(prepare(readings, sessions), protocol, now)
 
 
-def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | None = None) -> pd.DataFrame:
+def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | None = None,
+                      memo: dict | None = None) -> pd.DataFrame:
+    """evaluate() on prepared readings. Pass the same memo for several protocols over the same readings:
+    a rule whose parameters did not change is then computed once (what-if drafts change a few numbers)."""
+    memo = {} if memo is None else memo
+
+    def once(rule_key: tuple, compute):
+        if rule_key not in memo:
+            memo[rule_key] = compute()
+        return memo[rule_key]
+
     found: list[pd.DataFrame] = []
-    active_by_vital: dict[str, np.ndarray] = {}
+    active_by_vital: dict[str, tuple] = {}
     for key, s in prep.series.items():
-        n, label = len(s.value), VITAL_BY_KEY[key].short
-        any_active = np.zeros(n, dtype=bool)
+        label = VITAL_BY_KEY[key].short
+        any_active = np.zeros(len(s.value), dtype=bool)
         limits = protocol.limits.get(key)
         if limits is not None:
             for level in ("warning", "critical"):
-                low = _bound(getattr(limits, f"{level}_low"), -np.inf, n)
-                high = _bound(getattr(limits, f"{level}_high"), np.inf, n)
+                low = _limit(getattr(limits, f"{level}_low"), -np.inf)
+                high = _limit(getattr(limits, f"{level}_high"), np.inf)
                 persistence = protocol.persistence.get(level, Persistence())
-                active, deviation = _threshold_rule(s, low, high, protocol.margin(key), persistence)
-                any_active |= active
-                found.append(_tag(_episodes(s, active, deviation), "limit", key, level,
-                                  f"{label} {'beyond' if level == 'critical' else 'outside'} the {level} limits"))
+                episodes, active = once(
+                    ("limit", key, level, low, high, protocol.margin(key), persistence.readings, persistence.minutes),
+                    lambda: _limit_rule(s, key, level, label, low, high, protocol.margin(key), persistence))
+                if active is not None:
+                    any_active |= active
+                    found.append(episodes)
         change = protocol.baseline_change.get(key)
         if change is not None:
-            found.append(_baseline_rule(s, prep.starts[s.row], change, protocol, key, label))
-        active_by_vital[key] = _to_rows(s, any_active, len(prep.frame))
+            warning = protocol.persistence.get("warning", Persistence())
+            found.append(once(("baseline", key, change.rise_abs, change.rise_pct, change.fall_pct,
+                               protocol.margin(key), warning.readings, warning.minutes),
+                              lambda: _baseline_rule(s, prep.starts[s.row], change, protocol, key, label)))
+        active_by_vital[key] = (s, any_active)
 
     found.append(_escalation(prep.frame, prep.session, prep.times, active_by_vital, protocol))
-    found.append(_pre_dose(prep.frame, prep.session, prep.times, prep.starts, protocol))
-    found.append(_overdue(prep.frame, prep.session, prep.times, prep.sessions, protocol, now))
+    caution = protocol.pre_dose_caution
+    found.append(once(("pre_dose", caution.sbp, caution.dbp),
+                      lambda: _pre_dose(prep.frame, prep.session, prep.times, prep.starts, protocol)))
+    found.append(once(("overdue", protocol.bp_interval_min, now), lambda: _overdue(prep, protocol, now)))
     found = [f for f in found if len(f)]
-    result = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=ALERT_COLUMNS)
-    return result[ALERT_COLUMNS].sort_values(["session_id", "started_at", "rule", "vital"], kind="stable") \
-        .reset_index(drop=True)
+    if not found:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    result = pd.concat(found, ignore_index=True)[ALERT_COLUMNS]
+    # Stable by session and start: within that, the rule order above (vitals, escalation, pre-dose, overdue).
+    session_key = pd.factorize(result["session_id"], sort=True)[0]
+    order = np.lexsort((_ns(result["started_at"]), session_key))
+    return result.take(order).reset_index(drop=True)
+
+
+def _limit_rule(s: Series, key: str, level: str, label: str, low: float, high: float, margin: float,
+                persistence: Persistence) -> tuple[pd.DataFrame, np.ndarray | None]:
+    active, deviation = _threshold_rule(s, low, high, margin, persistence)
+    if deviation is None:
+        return pd.DataFrame(columns=ALERT_COLUMNS), None
+    return _tag(_episodes(s, active, deviation), "limit", key, level,
+                f"{label} {'beyond' if level == 'critical' else 'outside'} the {level} limits"), active
 
 
 def _baseline_rule(s: Series, start_ns: np.ndarray, change, protocol: Protocol, key: str, label: str):
@@ -181,14 +250,31 @@ def _baseline_rule(s: Series, start_ns: np.ndarray, change, protocol: Protocol, 
     high, low = np.where(usable, high, np.inf), np.where(usable, low, -np.inf)
     active, deviation = _threshold_rule(s, low, high, protocol.margin(key),
                                         protocol.persistence.get("warning", Persistence()))
+    if deviation is None:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
     return _tag(_episodes(s, active, deviation), "baseline_change", key, "baseline",
                 f"{label} changed from the pre-infusion baseline")
 
 
 def _per_row(frame: pd.DataFrame, sessions: pd.DataFrame, column: str) -> np.ndarray:
     """A session attribute (a time) for every reading row, as int64 ns; absent = far future."""
-    lookup = sessions.set_index("session_id")[column]
-    return _ns(frame["session_id"].map(lookup), missing=np.iinfo("int64").max)
+    if column not in sessions:
+        return np.full(len(frame), np.iinfo("int64").max)
+    values = _ns(sessions[column], missing=np.iinfo("int64").max)
+    return _lookup(sessions["session_id"].to_numpy(), values, frame["session_id"].to_numpy(),
+                   missing=np.iinfo("int64").max)
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray, missing):
+    """values[keys == w] for every w in wanted (sorted by session), `missing` where a key is absent.
+
+    One hash lookup per session, then repeated over the session's readings."""
+    if not len(wanted):
+        return np.full(0, missing)
+    begins = np.flatnonzero(_new_session(wanted))
+    at = pd.Index(keys).get_indexer(wanted[begins])
+    per_session = np.where(at >= 0, values[at], missing)
+    return np.repeat(per_session, np.diff(np.r_[begins, len(wanted)]))
 
 
 def _ns(times: pd.Series, missing: int = np.iinfo("int64").min) -> np.ndarray:
@@ -200,27 +286,35 @@ def _ns(times: pd.Series, missing: int = np.iinfo("int64").min) -> np.ndarray:
 def _baseline(s: Series, start_ns: np.ndarray) -> np.ndarray:
     """Median of each session's readings before infusion start, for every reading (NaN if none)."""
     before = s.time < start_ns
+    if not before.any():
+        return np.full(len(s.value), np.nan)
     medians = pd.Series(s.value[before]).groupby(s.session[before]).median()
-    return pd.Series(s.session).map(medians).to_numpy(dtype="float64")
-
-
-def _to_rows(s: Series, flags: np.ndarray, n_rows: int) -> np.ndarray:
-    """A vital's state carried to every reading row of its session (unmeasured rows hold the state)."""
-    out = np.full(n_rows, np.nan)
-    out[s.row] = flags.astype(float)
-    return out
+    return _lookup(medians.index.to_numpy(), medians.to_numpy(dtype="float64"), s.session, np.nan)
 
 
 def _escalation(frame, session, times, active_by_vital, protocol) -> pd.DataFrame:
-    if not active_by_vital:
+    """Readings at which enough vitals are outside their limits at once (each holds its state until
+    it is measured again)."""
+    if len(active_by_vital) < protocol.escalate_when_warnings:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    states = pd.DataFrame(active_by_vital).groupby(session, sort=False).ffill().fillna(0.0)
-    count = states.sum(axis=1).to_numpy()
-    s = Series(session, times, count, np.arange(len(frame)))
+    n = len(frame)
+    starts = _new_session(session)
+    count = np.zeros(n, dtype=np.int16)
+    for s, active in active_by_vital.values():
+        if not active.any():
+            continue
+        measured = np.zeros(n, dtype=bool)
+        measured[s.row] = True
+        state = np.zeros(n, dtype=bool)
+        state[s.row] = active
+        count += state[_last_event(measured | starts)]
     enter = count >= protocol.escalate_when_warnings
-    active = _hold_state(session, enter, ~enter)
-    return _tag(_episodes(s, active, count), "multiple_warnings", "several", "escalation",
-                f"{protocol.escalate_when_warnings} or more vitals outside their limits at once")
+    if not enter.any():
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    s = Series(session, times, count.astype("float64"), np.arange(n), starts)
+    active = _hold_state(starts, enter, ~enter)
+    return _tag(_episodes(s, active, lambda at: count[at].astype("float64")), "multiple_warnings", "several",
+                "escalation", f"{protocol.escalate_when_warnings} or more vitals outside their limits at once")
 
 
 def _pre_dose(frame, session, times, starts, protocol) -> pd.DataFrame:
@@ -231,39 +325,50 @@ def _pre_dose(frame, session, times, starts, protocol) -> pd.DataFrame:
     keep = ~np.isnan(sbp) & (times < starts)
     if not keep.any():
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    s = Series(session[keep], times[keep], sbp[keep], np.flatnonzero(keep))
+    s = _series(session[keep], times[keep], sbp[keep], np.flatnonzero(keep))
     enter = (sbp[keep] > caution.sbp) | (dbp[keep] > caution.dbp)
-    active = _hold_state(s.session, enter, ~enter)
-    return _tag(_episodes(s, active, sbp[keep]), "pre_dose_caution", "bp", "pre_dose",
+    active = _hold_state(s.new_session, enter, ~enter)
+    return _tag(_episodes(s, active, lambda at: s.value[at]), "pre_dose_caution", "bp", "pre_dose",
                 f"pre-infusion BP above {caution.sbp:g}/{caution.dbp:g}: review before dosing")
 
 
-def _overdue(frame, session, times, sessions, protocol, now) -> pd.DataFrame:
+def _overdue(prep: Prepared, protocol: Protocol, now) -> pd.DataFrame:
     """Gaps longer than the BP interval between infusion start and discharge (or the evaluation time)."""
+    frame, session, times, starts = prep.frame, prep.session, prep.times, prep.starts
     if "sbp" not in frame:
         return pd.DataFrame(columns=ALERT_COLUMNS)
+    never = np.iinfo("int64").max
     interval = int(protocol.bp_interval_min * NS_PER_MIN)
-    starts = _per_row(frame, sessions, "infusion_started_at")
-    has_bp = ~np.isnan(frame["sbp"].to_numpy(dtype="float64"))
-    last_reading = pd.Series(times).groupby(session).transform("max").to_numpy()
-    until = np.full(len(frame), np.iinfo("int64").max) if "discharged_at" not in sessions else \
-        _per_row(frame, sessions, "discharged_at")
-    end_of_view = np.minimum(until, last_reading if now is None else
-                             np.full(len(frame), pd.Timestamp(now).value))
-    rows = []
-    for sid in np.unique(session[starts < np.iinfo("int64").max]):
-        in_session = session == sid
-        start, stop = starts[in_session][0], end_of_view[in_session][0]
-        bp_times = times[in_session & has_bp & (times >= start)]
-        marks = np.concatenate([[start], bp_times[bp_times <= stop]])
-        gaps_end = np.concatenate([marks[1:], [stop]])
-        late = gaps_end - marks > interval
-        for begin, end, closed in zip(marks[late] + interval, gaps_end[late], np.r_[np.ones(len(marks) - 1, bool),
-                                                                                    [False]][late]):
-            rows.append({"session_id": sid, "started_at": pd.Timestamp(int(begin), tz="UTC"),
-                         "ended_at": pd.Timestamp(int(end), tz="UTC") if closed else pd.NaT,
-                         "peak_value": (end - begin + interval) / NS_PER_MIN})
-    if not rows:
+    until = prep.discharged
+    # the end of what is known: each session's last reading (or `now`), or discharge if earlier
+    new = _new_session(session)
+    last_time = np.maximum.reduceat(times, np.flatnonzero(new)) if len(times) else times
+    view = np.repeat(last_time, np.diff(np.r_[np.flatnonzero(new), len(times)])) if now is None \
+        else np.full(len(times), pd.Timestamp(now).value)
+    end_of_view = np.minimum(until, view)
+    started = starts < never
+    has_bp = ~np.isnan(frame["sbp"].to_numpy(dtype="float64")) & started & (times >= starts) & \
+        (times <= end_of_view)
+    first = new & started
+    # marks: each started session's infusion start, then its BP times; sorted by session and time
+    mark_session = np.r_[session[first], session[has_bp]]
+    mark_time = np.r_[starts[first], times[has_bp]]
+    mark_end = np.r_[end_of_view[first], end_of_view[has_bp]]
+    order = np.lexsort((mark_time, mark_session))
+    mark_session, mark_time, mark_end = mark_session[order], mark_time[order], mark_end[order]
+    if not len(mark_time):
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    return _tag(pd.DataFrame(rows), "bp_overdue", "bp", "overdue",
+    last = np.r_[mark_session[1:] != mark_session[:-1], True]
+    following = np.where(last, mark_end, np.r_[mark_time[1:], 0])
+    late = following - mark_time > interval
+    if not late.any():
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    begin = mark_time[late] + interval
+    frame_out = pd.DataFrame({
+        "session_id": mark_session[late],
+        "started_at": _utc(begin),
+        "ended_at": _utc(np.where(last[late], np.datetime64("NaT").astype("int64"), following[late])),
+        "peak_value": (following[late] - mark_time[late]) / NS_PER_MIN,
+    })
+    return _tag(frame_out, "bp_overdue", "bp", "overdue",
                 f"no blood pressure for more than {protocol.bp_interval_min:g} min")

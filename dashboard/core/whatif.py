@@ -25,16 +25,18 @@ class WhatIf:
 
 
 def _counts(alerts: pd.DataFrame, sessions: pd.Series, label: str) -> pd.DataFrame:
-    table = pd.crosstab(alerts["session_id"], alerts["priority"]) if len(alerts) else pd.DataFrame()
+    table = alerts.groupby(["session_id", "priority"]).size().unstack(fill_value=0) if len(alerts) \
+        else pd.DataFrame()
     table = table.reindex(index=sessions, columns=list(PRIORITIES), fill_value=0).fillna(0).astype(int)
     return table.add_prefix(f"{label}_")
 
 
 def compare(readings: pd.DataFrame, sessions: pd.DataFrame, current: Protocol, draft: Protocol) -> WhatIf:
     prep = prepare(readings, sessions)  # sorted and split once for both protocols
+    memo: dict = {}  # rules the draft leaves unchanged are computed once
     ids = pd.Series(sessions["session_id"].unique())
-    now = _counts(evaluate_prepared(prep, current), ids, "current")
-    then = _counts(evaluate_prepared(prep, draft), ids, "draft")
+    now = _counts(evaluate_prepared(prep, current, memo=memo), ids, "current")
+    then = _counts(evaluate_prepared(prep, draft, memo=memo), ids, "draft")
     per_session = now.join(then).rename_axis("session_id").reset_index()
     totals = pd.DataFrame({
         "current": [int(now[f"current_{p}"].sum()) for p in PRIORITIES],

@@ -173,3 +173,25 @@ def test_evaluating_reading_by_reading_equals_evaluating_all_at_once(rows, basel
                                       expected.reset_index(drop=True)[["rule", "vital", "level", "started_at",
                                                                        "ended_at"]],
                                       check_dtype=False)
+
+
+def test_what_if_shares_unchanged_rules_yet_counts_like_two_evaluations():
+    from dashboard.core.whatif import compare
+    rng = np.random.default_rng(5)
+    n = 400
+    readings = pd.DataFrame({
+        "session_id": np.repeat([1, 2, 3, 4], n // 4),
+        "measured_at": [START + pd.Timedelta(minutes=int(m)) for m in np.tile(np.arange(n // 4) * 5 - 10, 4)],
+        "sbp": rng.normal(150, 20, n), "dbp": rng.normal(85, 10, n), "hr": rng.normal(110, 15, n),
+        "spo2": rng.normal(94, 2, n).clip(80, 100), "rr": rng.normal(16, 5, n),
+    })
+    sessions_frame = pd.DataFrame({"session_id": [1, 2, 3, 4], "infusion_started_at": [START] * 4,
+                                   "infusion_stopped_at": [pd.NaT] * 4})
+    draft = P.model_copy(deep=True)
+    draft.limits["hr"].critical_high = 150
+    draft.persistence["warning"] = Persistence(readings=3)
+    result = compare(readings, sessions_frame, P, draft)
+    for label, protocol in (("current", P), ("draft", draft)):
+        alone = evaluate(readings, sessions_frame, protocol)
+        assert result.totals[label].to_dict() == {p: int((alone["priority"] == p).sum()) for p in ("high", "medium", "low")}
+    assert result.totals.loc["high", "draft"] != result.totals.loc["high", "current"]
