@@ -81,6 +81,11 @@ class Alerting:
         self.actor.require("session.read")
         return store_alerts.session_alerts(self.engine, session_id)
 
+    def unacknowledged_high(self) -> dict[int, int]:
+        """Per session, high-priority alerts nobody has acknowledged yet."""
+        self.actor.require("session.read")
+        return store_alerts.unacknowledged_high(self.engine)
+
     def attention(self, session_id: int, now: datetime | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(high-priority alerts needing a look, BP-overdue right now) for a session's banner."""
         from dashboard.services.protocols import resolve

@@ -100,3 +100,14 @@ def alert_session(bind: Bind, alert_id: int) -> int:
     if session_id is None:
         raise NotFound(f"alert {alert_id} does not exist")
     return session_id
+
+
+def unacknowledged_high(bind: Bind) -> dict[int, int]:
+    """High-priority alerts never acknowledged (and not withdrawn), per session."""
+    acked = select(alert_acks.c.alert_id)
+    with connect(bind) as conn:
+        rows = conn.execute(select(alerts.c.session_id, func.count())
+                            .where(alerts.c.priority == "high", alerts.c.withdrawn_at.is_(None),
+                                   alerts.c.id.not_in(acked))
+                            .group_by(alerts.c.session_id)).all()
+    return dict(rows)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.components.context import records, require
 from dashboard.components.session_picker import SESSION_KEY
+from dashboard.services.alerting import Alerting
 
 
 def render() -> None:
@@ -18,6 +19,7 @@ def render() -> None:
         st.info("No sessions yet. Create one on the Record page, or load the samples: python -m dashboard seed")
         return
     counts = rec.reading_counts()
+    waiting = Alerting(rec.engine, rec.actor).unacknowledged_high()
     table = pd.DataFrame({
         "Session": [s.code for s in sessions],
         "Patient": [s.patient_code for s in sessions],
@@ -25,6 +27,7 @@ def render() -> None:
         "Infusion #": [s.infusion_number for s in sessions],
         "Status": [s.status for s in sessions],
         "Readings": [counts.get(s.id, 0) for s in sessions],
+        "Alerts to acknowledge": [waiting.get(s.id, 0) for s in sessions],
         "Protocol": [s.protocol for s in sessions],
     })
     event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",

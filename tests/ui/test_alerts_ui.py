@@ -97,3 +97,13 @@ def test_what_if_on_the_sample_sessions(app_env):
     assert any("1 session(s) differ" in m.value.replace("\\", "") for m in at.markdown)
     differing = at.dataframe[-1].value
     assert any("S-0003" in s for s in differing["session"])
+
+
+def test_sessions_list_shows_alerts_waiting_for_acknowledgement(app_env):
+    from dashboard.seed import load_samples
+    load_samples(app_env)
+    at = open_app(role="nurse", user="ana")
+    at.switch_page(str(VIEWS / "sessions.py")).run()
+    table = at.dataframe[0].value.set_index("Session")
+    assert table.loc["S-0001", "Alerts to acknowledge"] == 0
+    assert table.loc["S-0002", "Alerts to acknowledge"] >= 3  # SBP, DBP critical and the escalation
