@@ -1,19 +1,26 @@
-"""Timing harness: register figures, time project and baseline (median of repeats), report ratios."""
+"""Timing harness: a registry of figures, interleaved median timing, peak memory, result lines."""
 
 from __future__ import annotations
 
 import gc
 import json
+import os
 import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+SHRINK_ENV = "BENCHMARKS_SHRINK"  # divide sizes by this (tests run a few hundred rows); unset = real sizes
+KEYS = ("name", "value_s", "baseline_name", "baseline_s", "ratio", "peak_mb")
+
 
 @dataclass
 class Case:
-    """What one figure times: project() against baseline(); setup() runs untimed before each call."""
+    """What one figure times: project() against baseline(); setup() runs untimed before each timed call.
+
+    notes: facts measured while preparing (e.g. how long building a database took), printed, never a figure.
+    """
 
     project: Callable[[], object]
     baseline: Callable[[], object]
@@ -38,10 +45,11 @@ class Result:
     baseline_s: float
     ratio: float
     peak_mb: float
+    notes: tuple[str, ...] = ()
 
     def line(self) -> str:
-        return (f"{self.name:<30} {self.value_s:9.4f} s   baseline {self.baseline_name:<34} {self.baseline_s:9.4f} s"
-                f"   ratio {self.ratio:6.2f}x   peak {self.peak_mb:7.1f} MB")
+        return (f"{self.name:<26} {self.value_s:8.4f} s   {self.baseline_name:<40} {self.baseline_s:8.4f} s"
+                f"   {self.ratio:6.2f}x   {self.peak_mb:7.1f} MB")
 
     def json(self) -> str:
         return json.dumps({"name": self.name, "value_s": round(self.value_s, 6), "baseline_name": self.baseline_name,
@@ -49,29 +57,40 @@ class Result:
                            "peak_mb": round(self.peak_mb, 2)})
 
 
-REGISTRY: list[Figure] = []
+HEADER = (f"{'figure':<26} {'project':>10}   {'baseline (same run)':<40} {'baseline':>10}   {'ratio':>7}"
+          f"   {'peak':>10}\n{'':<26} {'median':>10}   {'':<40} {'median':>10}   {'proj/base':>7}"
+          f"   (tracemalloc, project)")
+
+REGISTRY: dict[str, Figure] = {}
 
 
 def benchmark(name: str, baseline_name: str, description: str):
+    """Register a figure: the decorated function takes quick (bool) and returns a Case."""
     def register(prepare: Callable[[bool], Case]) -> Callable[[bool], Case]:
-        REGISTRY.append(Figure(name, baseline_name, description, prepare))
+        known = REGISTRY.get(name)
+        if known is not None and known.prepare.__qualname__ != prepare.__qualname__:
+            raise ValueError(f"two benchmark figures are named {name!r}")
+        REGISTRY[name] = Figure(name, baseline_name, description, prepare)
         return prepare
     return register
 
 
-def _time(fn: Callable[[], object], setup: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        setup()
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def size(n: int, *, floor: int = 1) -> int:
+    """A figure's size, divided by $BENCHMARKS_SHRINK when set (so tests can run the machinery on tiny data)."""
+    shrink = int(os.environ.get(SHRINK_ENV) or 1)
+    return max(floor, n // shrink)
+
+
+def _once(fn: Callable[[], object], setup: Callable[[], object]) -> float:
+    setup()
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def _peak_mb(fn: Callable[[], object], setup: Callable[[], object]) -> float:
-    """Peak memory the project's code allocates (tracemalloc, one extra untimed run)."""
+    """Peak Python-heap memory (numpy buffers included, SQLite's own C allocations not) of one untimed run."""
     setup()
     gc.collect()
     tracemalloc.start()
@@ -82,13 +101,19 @@ def _peak_mb(fn: Callable[[], object], setup: Callable[[], object]) -> float:
         tracemalloc.stop()
 
 
-def run(figure: Figure, *, quick: bool, repeat: int) -> Result:
+def run(figure: Figure, *, quick: bool, repeat: int = 3) -> Result:
+    """Median of `repeat` runs of each side, interleaved (order swapped each round) so both see the same machine."""
     case = figure.prepare(quick)
+    project_times: list[float] = []
+    baseline_times: list[float] = []
     try:
-        # Alternate so both sides see the same machine state; each side's median is reported.
-        baseline_s = _time(case.baseline, case.setup, repeat)
-        value_s = _time(case.project, case.setup, repeat)
+        for i in range(max(1, repeat)):
+            sides = [(case.baseline, baseline_times), (case.project, project_times)]
+            for fn, times in (sides if i % 2 == 0 else sides[::-1]):
+                times.append(_once(fn, case.setup))
         peak = _peak_mb(case.project, case.setup)
     finally:
         case.cleanup()
-    return Result(figure.name, value_s, figure.baseline_name, baseline_s, value_s / baseline_s, peak)
+    value_s, baseline_s = statistics.median(project_times), statistics.median(baseline_times)
+    return Result(figure.name, value_s, figure.baseline_name, baseline_s, value_s / baseline_s, peak,
+                  tuple(case.notes))

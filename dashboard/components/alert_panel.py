@@ -56,14 +56,21 @@ def alert_list(alerting: Alerting, session_id: int, tz: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     if not alerting.actor.can("alert.acknowledge") or live.empty:
         return
+    labels = {int(r.id): f"#{int(r.id)} {r.priority}: {_what(r)}" for r in live.itertuples()}
     with st.form("acknowledge", clear_on_submit=True):
-        labels = {int(r.id): f"#{int(r.id)} {r.priority}: {_what(r)}" for r in live.itertuples()}
-        choice = st.selectbox("Alert", list(labels), format_func=labels.get, key="ack_alert")
-        action = st.selectbox("What was done", ACK_ACTIONS, key="ack_action")
-        note = st.text_input("Note", key="ack_note", max_chars=300)
-        if st.form_submit_button("Acknowledge"):
-            try:
-                alerting.acknowledge(choice, action, note)
-                st.success(f"Alert #{choice} acknowledged.")
-            except StoreError as error:
-                st.error(md_escape(error))
+        st.selectbox("Alert", list(labels), format_func=labels.get, key="ack_alert")
+        st.selectbox("What was done", ACK_ACTIONS, key="ack_action")
+        st.text_input("Note", key="ack_note", max_chars=300)
+        st.form_submit_button("Acknowledge", on_click=_acknowledge, args=(alerting,))
+    if message := st.session_state.pop("ack_message", None):
+        (st.error if message.startswith("!") else st.success)(md_escape(message.lstrip("!")))
+
+
+def _acknowledge(alerting: Alerting) -> None:
+    """Runs before the page is drawn, so the banner already reflects the acknowledgement."""
+    choice = st.session_state.get("ack_alert")
+    try:
+        alerting.acknowledge(choice, st.session_state["ack_action"], st.session_state.get("ack_note"))
+        st.session_state["ack_message"] = f"Alert #{choice} acknowledged."
+    except StoreError as error:
+        st.session_state["ack_message"] = f"!{error}"

@@ -21,7 +21,7 @@ def pick_session(records: Records) -> Session | None:
     if st.session_state.get(SESSION_KEY) not in by_id:
         st.session_state.pop(SESSION_KEY, None)
     st.selectbox("Session", list(by_id), key=SESSION_KEY, index=None,
-                 format_func=lambda sid: f"{by_id[sid].label} · {by_id[sid].status}",
+                 format_func=lambda sid: by_id[sid].label,  # stable: a changing label resets the choice
                  placeholder="Choose a session…")
     if records.actor.can("session.create"):
         with st.expander("New patient or session", expanded=not all_sessions):

@@ -11,12 +11,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 NURSE = ("nurse.e2e", "e2e password 123")
+
+
+expect.set_options(timeout=15_000)  # a cold server's first reruns can take a few seconds
 
 
 def pytest_collection_modifyitems(items):

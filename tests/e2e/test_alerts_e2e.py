@@ -1,0 +1,34 @@
+"""In a real browser: a critical reading raises a banner, and acknowledging it with what was done clears it."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+
+
+def test_critical_reading_banner_and_acknowledgement(app_server, page):
+    sign_in(page, app_server)
+    expect(page.get_by_role("heading", name="Record vitals")).to_be_visible()
+    page.get_by_text("New patient or session").click()
+    page.get_by_role("textbox", name="…or new patient clinic code", exact=True).fill("P-E2E-ALERT")
+    page.get_by_role("button", name="Create session").click()
+    expect(page.get_by_role("heading", name=re.compile("P-E2E-ALERT"))).to_be_visible()
+    page.get_by_role("button", name="▶ Start infusion").click()
+    expect(page.get_by_role("button", name="■ Stop infusion")).to_be_visible()
+
+    page.get_by_role("textbox", name="Systolic (mmHg)", exact=True).fill("192")
+    page.get_by_role("textbox", name="Diastolic (mmHg)", exact=True).fill("100")
+    page.get_by_role("textbox", name="Heart rate (/min)", exact=True).fill("88")
+    page.get_by_role("button", name="Save reading").click()
+    expect(page.get_by_text(re.compile("SBP critical .peak 192. since"))).to_be_visible()
+    banners = page.get_by_text(re.compile("Acknowledge it below with what was done"))
+    expect(banners.first).to_be_visible()
+    waiting = banners.count()
+
+    page.get_by_role("textbox", name="Note", exact=True).last.fill("rate slowed, recheck in 5 min")
+    page.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text(re.compile("Alert #\\d+ acknowledged"))).to_be_visible()
+    expect(banners).to_have_count(waiting - 1)  # the acknowledged one has left the banner
