@@ -113,3 +113,19 @@ def test_new_patient_and_session_from_the_page(app_env):
     assert at.selectbox(key="session_id").value is not None
     assert "P-3001" in at.subheader[0].value.replace("\\", "")
     assert today_in(TZ).isoformat() in at.subheader[0].value
+
+
+def test_hostile_text_is_shown_as_typed_never_run(app_env):
+    at = open_app()
+    code = "<img src=x> **x** [a](js:y)"  # 40 characters at most
+    at.text_input(key="new_patient_code").input(code)
+    button(at, "Create session").click().run()
+    assert not at.exception
+    heading = at.subheader[0].value
+    assert "\\<img" in heading and "\\*\\*x\\*\\*" in heading and "\\[a\\]" in heading  # escaped: shown as typed
+    at.time_input(key="entry_time").set_value(minutes_ago(2))
+    fill(at, hr="72")
+    at.text_input(key="entry_note").input("=HYPERLINK(\"http://evil\") <script>alert(1)</script>")
+    button(at, "Save reading").click().run()
+    assert at.dataframe[-1].value.iloc[0]["Note"] == "=HYPERLINK(\"http://evil\") <script>alert(1)</script>"
+    assert not any("<script>" in m.value for m in at.markdown)
