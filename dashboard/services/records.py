@@ -106,15 +106,18 @@ class Records:
     def discharge(self, session_id: int, at: datetime | None = None) -> None:
         self._mark(session_id, store_sessions.discharge, "session.discharge", at)
 
-    def _reference(self, session: Session) -> datetime:
-        return session.infusion_started_at or datetime.combine(session.session_date, time(0), tzinfo=ZoneInfo(self.tz))
+    def _validate(self, session_id: int, raw: dict, measured_at: datetime) -> EntryResult:
+        """The entry rules, with the session's infusion start (or its date) as the time reference."""
+        session = self.session(session_id)
+        reference = session.infusion_started_at or datetime.combine(session.session_date, time(0),
+                                                                     tzinfo=ZoneInfo(self.tz))
+        return validate_entry(raw, measured_at=measured_at, now=utcnow(), session_reference=reference)
 
     def record_reading(self, session_id: int, raw: dict, *, measured_at: datetime, bp_method: str | None = "cuff",
                        note: str | None = None) -> tuple[EntryResult, int | None]:
         """Validate typed values and store them when valid; the result carries the problems otherwise."""
         self.actor.require("reading.write")
-        session = self.session(session_id)
-        result = validate_entry(raw, measured_at=measured_at, now=utcnow(), session_reference=self._reference(session))
+        result = self._validate(session_id, raw, measured_at)
         if result.problems:
             return result, None
         with begin(self.engine) as conn:
@@ -132,8 +135,7 @@ class Records:
         if original.empty:
             raise NotFound(f"reading {reading_id} does not exist")
         session_id = int(original["session_id"].iloc[0])
-        session = self.session(session_id)
-        result = validate_entry(raw, measured_at=measured_at, now=utcnow(), session_reference=self._reference(session))
+        result = self._validate(session_id, raw, measured_at)
         if result.problems:
             return result, None
         with begin(self.engine) as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -99,3 +100,11 @@ def sign_in(page, base: str) -> None:
     page.get_by_role("textbox", name="Username", exact=True).fill(NURSE[0])
     page.get_by_role("textbox", name="Password", exact=True).fill(NURSE[1])
     page.get_by_role("button", name="Sign in").click()
+
+
+def open_new_session(page, patient_code: str) -> None:
+    """On the Record page: register a patient by clinic code and open a session for today."""
+    page.get_by_text("New patient or session").click()
+    page.get_by_role("textbox", name="…or new patient clinic code", exact=True).fill(patient_code)
+    page.get_by_role("button", name="Create session").click()
+    expect(page.get_by_role("heading", name=re.compile(re.escape(patient_code)))).to_be_visible()

@@ -6,16 +6,13 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_new_session, sign_in
 
 
 def test_critical_reading_banner_and_acknowledgement(app_server, page):
     sign_in(page, app_server)
     expect(page.get_by_role("heading", name="Record vitals")).to_be_visible()
-    page.get_by_text("New patient or session").click()
-    page.get_by_role("textbox", name="…or new patient clinic code", exact=True).fill("P-E2E-ALERT")
-    page.get_by_role("button", name="Create session").click()
-    expect(page.get_by_role("heading", name=re.compile("P-E2E-ALERT"))).to_be_visible()
+    open_new_session(page, "P-E2E-ALERT")
     page.get_by_role("button", name="▶ Start infusion").click()
     expect(page.get_by_role("button", name="■ Stop infusion")).to_be_visible()
 

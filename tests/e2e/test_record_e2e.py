@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_new_session, sign_in
 
 
 # Plotly keeps typed arrays decoded in y._inputArray; plain arrays are y itself.
@@ -24,10 +24,7 @@ def test_enter_a_reading_and_see_it_in_the_chart(app_server, page, tmp_path):
     sign_in(page, app_server)
     expect(page.get_by_role("heading", name="Record vitals")).to_be_visible()
 
-    page.get_by_text("New patient or session").click()
-    page.get_by_role("textbox", name="…or new patient clinic code", exact=True).fill("P-E2E-1")
-    page.get_by_role("button", name="Create session").click()
-    expect(page.get_by_role("heading", name=re.compile("P-E2E-1"))).to_be_visible()
+    open_new_session(page, "P-E2E-1")
 
     page.get_by_role("textbox", name="Systolic (mmHg)", exact=True).fill("131")
     page.get_by_role("textbox", name="Diastolic (mmHg)", exact=True).fill("84")
