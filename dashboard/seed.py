@@ -54,7 +54,7 @@ def _time(text: str | None) -> datetime | None:
     return None if text is None else pd.Timestamp(text).tz_convert("UTC").to_pydatetime()
 
 
-def load_samples(engine: Engine, directory: Path = SAMPLE_DIR) -> int:
+def load_samples(engine: Engine, directory: Path = SAMPLE_DIR, by: str = LOADER) -> int:
     """Load every sample session not yet in the store (by session code); returns how many were loaded."""
     readings, manifest = read_sample_files(directory)
     bootstrap(engine)
@@ -66,20 +66,21 @@ def load_samples(engine: Engine, directory: Path = SAMPLE_DIR) -> int:
             patient_id = store_sessions.find_patient(conn, spec["patient"])
             if patient_id is None:
                 birth = next(p["year_of_birth"] for p in manifest["patients"] if p["code"] == spec["patient"])
-                patient_id = store_sessions.create_patient(conn, spec["patient"], by=LOADER, year_of_birth=birth)
+                patient_id = store_sessions.create_patient(conn, spec["patient"], by=by, year_of_birth=birth)
             session_id = store_sessions.create_session(
-                conn, patient_id, pd.Timestamp(spec["date"]).date(), by=LOADER, code=spec["code"],
+                conn, patient_id, pd.Timestamp(spec["date"]).date(), by=by, code=spec["code"],
                 protocol=spec["protocol"], infusion_number=spec["infusion_number"],
                 planned_dose_mg=spec["planned_dose_mg"], weight_kg=spec["weight_kg"])
             rows = readings[readings["session_code"] == spec["code"]].drop(columns="session_code")
             store_readings.add_readings(conn, rows.assign(session_id=session_id, bp_method="cuff",
-                                                          source_file=f"sample_data/{READINGS_FILE}"), by=LOADER)
+                                                          source_file=f"sample_data/{READINGS_FILE}"),
+                                        by=by, source="file")
             store_sessions.start_infusion(conn, session_id, _time(spec["infusion_started_at"]))
             store_sessions.stop_infusion(conn, session_id, _time(spec["infusion_stopped_at"]))
             store_sessions.discharge(conn, session_id, _time(spec["discharged_at"]))
             for event in (e for e in manifest["events"] if e["session"] == spec["code"]):
                 store_events.add_event(conn, session_id, event["kind"], event["label"],
-                                       occurred_at=_time(event["occurred_at"]), by=LOADER, score=event["score"],
+                                       occurred_at=_time(event["occurred_at"]), by=by, score=event["score"],
                                        severity=event["severity"], note=event["note"])
             _apply_fixes(conn, session_id, spec["code"], manifest)
             refresh(conn, session_id, SYSTEM_ACTOR)
@@ -102,7 +103,8 @@ def _apply_fixes(conn, session_id: int, code: str, manifest: dict) -> None:
         original = reading_at(item["timestamp"])
         values = {k: (None if pd.isna(original[k]) else float(original[k])) for k in VITAL_KEYS}
         values.update({k: float(v) for k, v in item["values"].items()})
-        values["map"] = None
-        fixed = complete_map(pd.DataFrame([values]))
-        values["map"], values["map_computed"] = float(fixed["map"].iloc[0]), True
+        if original["map_computed"] or "map" in item["values"]:
+            values["map"] = item["values"].get("map")  # a computed MAP follows the corrected pressures
+        fixed = complete_map(pd.DataFrame([values], dtype="float64"))
+        values["map"], values["map_computed"] = float(fixed["map"].iloc[0]), bool(fixed["map_computed"].iloc[0])
         store_readings.correct_reading(conn, int(original["id"]), values, reason=item["reason"], by=item["by"])

@@ -39,6 +39,7 @@ class Spec:
     description: str
     watch_for: str
     infusion_number: int = 1
+    monitor_map: bool = False  # readings copied from a bedside monitor, which reports a measured MAP
 
 
 def dosing_effect(minutes: np.ndarray, peak_at: float = 33.0) -> np.ndarray:
@@ -61,11 +62,21 @@ def _series(spec: Spec, rng: np.random.Generator) -> pd.DataFrame:
     })
     frame["map"] = np.nan
     frame["temp_c"] = np.nan
-    frame.loc[0, "temp_c"] = round(36.5 + rng.normal(0, 0.2), 1)
+    temperature = round(36.5 + rng.normal(0, 0.2), 1)  # always drawn, so the random stream stays the same
+    if spec.infusion_number == 1:  # taken at the intake visit's baseline only
+        frame.loc[0, "temp_c"] = temperature
     frame["note"] = ""
     frame.loc[0, "note"] = "baseline"
+    frame.loc[frame["minute"] == 0, "note"] = "infusion started"
+    frame.loc[frame["minute"] == INFUSION_MIN, "note"] = "infusion stopped"
     frame.loc[frame["minute"] == DISCHARGE_MIN - 5, "note"] = "discharge check"
     return frame
+
+
+def _measured_map(frame: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
+    """An oscillometric cuff's MAP: about 5 mmHg above the (SBP + 2 DBP) / 3 estimate."""
+    estimate = (frame["sbp"] + 2 * frame["dbp"]) / 3
+    return (estimate + 5 + rng.normal(0, 1.5, len(frame))).round().astype(int)
 
 
 SPECS = (
@@ -75,12 +86,13 @@ SPECS = (
          "What normal looks like: a small, smooth rise in BP and HR that returns toward baseline."),
     Spec("S-0002", "P-1002", 1969, date(2026, 11, 2), "10:30", 92, (136, 86, 76, 97, 15), (52, 27, 14),
          "Hypertensive response",
-         "Baseline 136/86, just under the 140/90 pre-dose caution. BP climbs past 180/110 between 30 and "
-         "40 min with a headache, then settles during recovery.",
+         "Baseline 136/86, just under the 140/90 pre-dose caution. BP climbs past 180 systolic from 25 min "
+         "and above 180/110 between 30 and 40 min, with a headache, then settles during recovery.",
          "The climb toward 160 and 180 systolic; the headache; the return to baseline before discharge."),
     Spec("S-0003", "P-1003", 1991, date(2026, 11, 3), "13:00", 64, (118, 74, 88, 98, 16), (14, 8, 44),
          "Tachycardia",
-         "Anxious patient with a resting HR of 88. HR rises above 120 from about 20 min and briefly past 140.",
+         "Anxious patient with a resting HR of 88. HR reaches 120 at 20 min, stays above it until the infusion ends "
+         "and briefly passes 140.",
          "HR above 120 for several readings, the brief peak above 140, and the anxiety noted beside it."),
     Spec("S-0004", "P-1004", 1958, date(2026, 11, 4), "09:30", 81, (128, 80, 70, 97, 13), (10, 5, 4),
          "Desaturation with sedation",
@@ -93,8 +105,9 @@ SPECS = (
          "25 min a systolic of 212 was typed for 122 and corrected with its reason.",
          "How a correction looks: the original stays visible, struck through, with who, when and why."),
 )
-SERIES_DAYS = (date(2026, 11, 2), date(2026, 11, 4), date(2026, 11, 6), date(2026, 11, 9), date(2026, 11, 11),
-               date(2026, 11, 13))
+# Monday, Wednesday, Friday; the fifth moves to Thursday because the clinic closes on Veterans Day (11 Nov).
+SERIES_DAYS = (date(2026, 11, 2), date(2026, 11, 4), date(2026, 11, 6), date(2026, 11, 9), date(2026, 11, 12),
+               date(2026, 11, 16))
 SERIES_CADSS = (28, 22, 17, 13, 10, 8)
 
 
@@ -102,10 +115,11 @@ def _series_specs() -> list[Spec]:
     return [
         Spec(f"S-{6 + i:04d}", "P-1006", 1988, day, "14:00", 68, (116, 74, 68, 98, 14), (18 - i, 9 - i // 2, 9 - i),
              f"Induction series, infusion {i + 1} of 6",
-             f"Patient P-1006, infusion {i + 1} of a six-infusion induction series (three a week). Mild rises; "
-             f"dissociation (CADSS {SERIES_CADSS[i]}) lessening from one infusion to the next.",
+             f"Patient P-1006, infusion {i + 1} of a six-infusion induction series (three a week over about two "
+             f"and a half weeks). Mild rises; dissociation (CADSS {SERIES_CADSS[i]}) lessening from one infusion "
+             f"to the next. Vitals copied from the bedside monitor, so MAP is the monitor's measured value.",
              "How one patient's response changes across a series: dissociation falls, vitals stay mild.",
-             infusion_number=i + 1)
+             infusion_number=i + 1, monitor_map=True)
         for i, day in enumerate(SERIES_DAYS)
     ]
 
@@ -153,7 +167,9 @@ def _events(spec: Spec, at) -> list[dict]:
 
 
 def generate(seed: int = 20261102) -> SampleSet:
+    """The sample sessions; the same seed gives the same readings and manifest."""
     rng = np.random.default_rng(seed)
+    monitor_rng = np.random.default_rng([seed, 1])  # separate stream: the other sessions' values do not move
     tz = ZoneInfo(CLINIC_TZ)
     rows, sessions, events, patients = [], [], [], {}
     corrections, voided = [], []
@@ -167,6 +183,8 @@ def generate(seed: int = 20261102) -> SampleSet:
         for column in ("sbp", "dbp", "hr", "rr", "spo2"):
             frame[column] = frame[column].round().astype(int)
         frame["spo2"] = frame["spo2"].clip(upper=100)
+        if spec.monitor_map:
+            frame["map"] = _measured_map(frame, monitor_rng)
         frame.insert(0, "session_id", spec.code)
         frame.insert(1, "timestamp", [at(minute) for minute in frame["minute"]])
         rows.append(frame[READING_COLUMNS])
@@ -185,6 +203,7 @@ def generate(seed: int = 20261102) -> SampleSet:
             corrections.append({"session": spec.code, "timestamp": at(25), "by": "sample nurse",
                                 "values": {"sbp": 122, "dbp": 82}, "reason": "digits transposed (212 typed for 122)"})
     readings = pd.concat(rows, ignore_index=True)
+    readings["map"] = readings["map"].astype("Int64")  # whole numbers in the file, empty where not given
     manifest = {"clinic_tz": CLINIC_TZ, "patients": list(patients.values()), "sessions": sessions,
                 "events": events, "corrections": corrections, "entered_in_error": voided}
     return SampleSet(readings, manifest)

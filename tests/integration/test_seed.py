@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.core.tables import STRIKE, readings_display
-from dashboard.seed import load_samples
+from dashboard.seed import SAMPLE_DIR, load_samples
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
@@ -31,6 +31,11 @@ def test_artifact_session_keeps_the_original_and_the_voided_reading(engine):
     history = store_readings.session_readings(engine, session.id, history=True)
     current = store_readings.session_readings(engine, session.id)
     assert 212 in history["sbp"].tolist() and 212 not in current["sbp"].tolist()
+    original = history[history["sbp"] == 212].iloc[0]
+    correction = history[history["supersedes_id"] == original["id"]].iloc[0]
+    assert not original["is_current"] and correction["sbp"] == 122 and correction["map_computed"]
+    assert correction["correction_reason"] == "digits transposed (212 typed for 122)"
+    assert correction["id"] in current["id"].tolist()
     assert 122 in current["sbp"].tolist()
     assert 165 not in current["hr"].tolist() and 165 in history["hr"].tolist()
     table = readings_display(history, "America/New_York")
@@ -47,3 +52,16 @@ def test_sample_events_and_times_are_loaded(engine):
     readings = store_readings.session_readings(engine, session.id)
     assert readings["measured_at"].min() < session.infusion_started_at < readings["measured_at"].max()
     assert readings["source_file"].iloc[0] == "sample_data/readings.csv" and readings["source_line"].min() >= 2
+    lines = [n for n, line in enumerate(SAMPLE_DIR.joinpath("readings.csv").read_text().splitlines(), start=1)
+             if line.startswith("S-0004,")]
+    assert readings["source_line"].tolist() == lines
+    assert set(readings["source"]) == {"file"} and set(readings["bp_method"]) == {"cuff"}
+    assert readings["map_computed"].all() and set(readings["entered_by"]) == {"sample data"}
+
+
+def test_a_monitor_map_is_kept_as_measured(engine):
+    load_samples(engine, by="trainer")
+    session = store_sessions.find_session(engine, "S-0006")
+    readings = store_readings.session_readings(engine, session.id)
+    assert not readings["map_computed"].any() and readings["map"].notna().all()
+    assert set(readings["entered_by"]) == {"trainer"}

@@ -40,6 +40,26 @@ def test_every_sample_reading_passes_the_entry_rules(sample):
     assert problems == [] and check_values(numbers) == []
 
 
+def test_readings_follow_the_session_timetable(sample):
+    for spec in sample.manifest["sessions"]:
+        rows = minutes(sample, spec["code"])
+        gaps = rows["minute"].diff().dropna()
+        assert 1 <= (rows["minute"] < 0).sum() <= 2
+        assert set(gaps[rows["minute"].between(5, 40)]) == {5}
+        assert set(gaps[rows["minute"] > 40]) == {15}
+        assert spec["planned_dose_mg"] == 0.5 * spec["weight_kg"]
+
+
+def test_map_only_from_a_monitor_and_temperature_only_at_baseline(sample):
+    monitor = {s["code"] for s in sample.manifest["sessions"] if "bedside monitor" in s["description"]}
+    given = sample.readings.dropna(subset=["map"])
+    assert monitor and set(given["session_id"]) == monitor
+    assert len(given) == (sample.readings["session_id"].isin(monitor)).sum()
+    temperature = sample.readings.dropna(subset=["temp_c"])
+    assert 0 < len(temperature) < sample.readings["session_id"].nunique()
+    assert set(temperature["note"]) == {"baseline"}
+
+
 def test_uneventful_session_stays_inside_the_warning_limits(sample):
     limits = default_protocol().limits
     rows = minutes(sample, "S-0001")
