@@ -10,7 +10,9 @@ from dashboard.core.vitals import VITAL_BY_KEY
 from dashboard.services.alerting import ACK_ACTIONS, Alerting
 from dashboard.store.errors import StoreError
 
-PRIORITY_ICON = {"high": "🔴", "medium": "🟠", "low": "🔵"}
+
+
+RANK = {"high": 0, "medium": 1, "low": 2}
 
 
 def _what(row) -> str:
@@ -25,14 +27,14 @@ def banner(alerting: Alerting, session_id: int, tz: str) -> None:
     for row in urgent.itertuples():
         again = "" if pd.isna(row.acked_at) else " — still active after acknowledgement"
         st.error(md_escape(f"{_what(row)} since {row.started_at.tz_convert(tz):%H:%M}{again}. "
-                           "Acknowledge it below with what was done."), icon="🚨")
+                           "Acknowledge it below with what was done."), icon=":material/notifications_active:")
     for row in overdue.itertuples():
-        st.warning(md_escape(f"Blood pressure overdue since {row.started_at.tz_convert(tz):%H:%M}."), icon="⏱️")
+        st.warning(md_escape(f"Blood pressure overdue since {row.started_at.tz_convert(tz):%H:%M}."), icon=":material/schedule:")
 
 
 def toast_new(raised: pd.DataFrame) -> None:
     for row in raised.itertuples():
-        st.toast(md_escape(f"New {row.priority}-priority alert: {_what(row)}"), icon="🚨")
+        st.toast(md_escape(f"New {row.priority}-priority alert: {_what(row)}"), icon=":material/notifications_active:")
 
 
 def alert_list(alerting: Alerting, session_id: int, tz: str) -> None:
@@ -44,7 +46,7 @@ def alert_list(alerting: Alerting, session_id: int, tz: str) -> None:
         return
     table = pd.DataFrame({
         "#": alerts["id"],
-        "Priority": [f"{PRIORITY_ICON.get(p, '')} {p}" for p in alerts["priority"]],
+        "Priority": alerts["priority"],
         "Alert": [_what(r) for r in alerts.itertuples()],
         "From": alerts["started_at"].dt.tz_convert(tz).dt.strftime("%H:%M"),
         "Until": alerts["ended_at"].dt.tz_convert(tz).dt.strftime("%H:%M").fillna("active"),
@@ -56,7 +58,8 @@ def alert_list(alerting: Alerting, session_id: int, tz: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     if not alerting.actor.can("alert.acknowledge") or live.empty:
         return
-    labels = {int(r.id): f"#{int(r.id)} {r.priority}: {_what(r)}" for r in live.itertuples()}
+    urgent_first = live.sort_values(["priority", "started_at"], key=lambda c: c.map(RANK) if c.name == "priority" else c)
+    labels = {int(r.id): f"#{int(r.id)} {r.priority}: {_what(r)}" for r in urgent_first.itertuples()}
     with st.form("acknowledge", clear_on_submit=True):
         st.selectbox("Alert", list(labels), format_func=labels.get, key="ack_alert")
         st.selectbox("What was done", ACK_ACTIONS, key="ack_action")

@@ -25,7 +25,7 @@ def vitals_inputs(prefix: str, problems: dict[str, str]) -> None:
             with column:
                 st.text_input(label, key=f"{prefix}_{key}", placeholder=placeholder)
                 if key in problems:
-                    st.error(md_escape(problems[key]), icon="⚠️")
+                    st.error(md_escape(problems[key]), icon=":material/error:")
 
 
 def read_inputs(prefix: str) -> dict[str, str]:

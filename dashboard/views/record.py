@@ -124,11 +124,11 @@ def _entry_form(rec: Records, session: Session) -> None:
                         help="Now by default; set it back for a late entry (the entry time is kept too).")
         right.selectbox("BP method", BP_METHODS, key="entry_method")
         if "measured_at" in problems:
-            st.error(md_escape(problems["measured_at"]), icon="⚠️")
+            st.error(md_escape(problems["measured_at"]), icon=":material/error:")
         vitals_inputs("entry", problems)
         st.text_input("Note", key="entry_note", max_chars=500)
         if "" in problems:
-            st.error(md_escape(problems[""]), icon="⚠️")
+            st.error(md_escape(problems[""]), icon=":material/error:")
         st.form_submit_button("Save reading", type="primary", on_click=_save_entry, args=(rec, session))
 
 
@@ -185,7 +185,7 @@ def _correction_form(rec: Records, session: Session, current: pd.DataFrame) -> N
         st.text_input("Reason for the correction (required)", key="corr_reason", max_chars=300)
         for key in ("reason", "", "measured_at"):
             if key in problems:
-                st.error(md_escape(problems[key]), icon="⚠️")
+                st.error(md_escape(problems[key]), icon=":material/error:")
         save, void = st.columns(2)
         save.button("Save correction", on_click=_save_correction, args=(rec, session, False))
         void.button("Mark as entered in error", on_click=_save_correction, args=(rec, session, True))
