@@ -2,20 +2,26 @@
 # Install what the whole test suite needs on a fresh machine, then run it: bash tests/run.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-$(command -v python || command -v python3)}"
+
+PYTHON="${PYTHON:-$(command -v python || command -v python3 || true)}"
+if [ -z "$PYTHON" ]; then
+  echo "tests/run.sh: no python or python3 on PATH (set PYTHON=/path/to/python3.11)" >&2
+  exit 1
+fi
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "installing Debian packages: ${missing[*]}"
+    echo "tests/run.sh: installing Debian packages: ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "missing ${missing[*]}: the PostgreSQL and browser tests need them (apt-get install ${missing[*]})"
+    echo "tests/run.sh: ${missing[*]} not installed; the PostgreSQL tests need postgresql and the browser (e2e) tests need chromium (as root: apt-get install ${missing[*]})"
   fi
 fi
 
-"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-exec "$PYTHON" -m pytest tests "$@"
+PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+# no path given: pytest.ini's testpaths (tests/); a path given runs just that, not tests/ as well
+exec "$PYTHON" -m pytest "$@"

@@ -26,7 +26,7 @@ expect.set_options(timeout=15_000)  # a cold server's first reruns can take a fe
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "/e2e/" in str(item.fspath):
+        if ROOT / "tests" / "e2e" in item.path.resolve().parents:
             item.add_marker(pytest.mark.e2e)
 
 
@@ -43,8 +43,10 @@ def app_server(tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}", "SIGNIN_FAILURE_DELAY_S": "0"}
     for command in (["seed"], ["users", "add", NURSE[0], "--role", "nurse", "--full-name", "E2E Nurse",
                                "--password-stdin"]):
-        subprocess.run([sys.executable, "-m", "dashboard", *command], cwd=ROOT, env=env, check=True,
-                       input=NURSE[1] + "\n", text=True, capture_output=True)
+        done = subprocess.run([sys.executable, "-m", "dashboard", *command], cwd=ROOT, env=env,
+                              input=NURSE[1] + "\n", text=True, capture_output=True)
+        if done.returncode:
+            pytest.fail(f"python -m dashboard {' '.join(command)} failed:\n{done.stdout}{done.stderr}"[-3000:])
     port = _free_port()
     log = open(tmp / "server.log", "w")
     server = subprocess.Popen(
@@ -61,6 +63,8 @@ def app_server(tmp_path_factory):
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
+            server.wait()
+            log.close()
             pytest.fail("the app did not start:\n" + (tmp / "server.log").read_text()[-3000:])
         time.sleep(0.25)
     yield base
