@@ -23,6 +23,7 @@ VIEWS = Path(__file__).resolve().parent / "views"
 # page file, title, icon, the action that opens it
 PAGES = (
     ("record.py", "Record", ":material/edit_note:", "reading.write"),
+    ("import_vitals.py", "Import", ":material/upload_file:", "reading.write"),
     ("sessions.py", "Sessions", ":material/list_alt:", "session.read"),
     ("protocols.py", "Protocols", ":material/tune:", "protocol.edit"),
     ("training.py", "Training", ":material/school:", "scenario.run"),

@@ -179,12 +179,20 @@ def _drop_followups(problems: list[Problem]) -> list[Problem]:
     return kept
 
 
-def suspect_rows(values: pd.DataFrame, limits: dict[str, Range] | None = None) -> np.ndarray:
+def _floats(column) -> np.ndarray:
+    """A column of a frame (NA as NaN) or an array, as float64."""
+    if isinstance(column, pd.Series):
+        return column.to_numpy(dtype="float64", na_value=np.nan)
+    return np.asarray(column, dtype="float64")
+
+
+def suspect_rows(values: pd.DataFrame | dict[str, np.ndarray], limits: dict[str, Range] | None = None
+                 ) -> np.ndarray:
     """Rows any rule of check_values could flag: a cheap numpy superset, so a large clean file is checked fast."""
     limits = limits or plausibility_limits()
     present = [k for k in VITAL_KEYS if k in values]
-    arrays = {k: values[k].to_numpy(dtype="float64", na_value=np.nan) for k in present}
-    n = len(values)
+    arrays = {k: _floats(values[k]) for k in present}
+    n = len(next(iter(arrays.values()))) if arrays else len(values)
     suspect = np.zeros(n, dtype=bool)
     anything = np.zeros(n, dtype=bool)
     with np.errstate(invalid="ignore"):
@@ -196,15 +204,17 @@ def suspect_rows(values: pd.DataFrame, limits: dict[str, Range] | None = None) -
         if sbp is not None and dbp is not None:
             has_s, has_d = ~np.isnan(sbp), ~np.isnan(dbp)
             suspect |= has_s ^ has_d
-            widest = max(minimum for _, _, minimum in PULSE_PRESSURE_BANDS)
-            suspect |= has_s & has_d & ~(sbp - dbp >= widest)  # also catches diastolic not below systolic
+            both = has_s & has_d
+            suspect |= both & ~(dbp < sbp)
+            for low, high, minimum in PULSE_PRESSURE_BANDS:
+                suspect |= both & (sbp >= low) & (sbp < high) & (sbp - dbp < minimum)
             if mean is not None:
                 suspect |= has_s & has_d & ~np.isnan(mean) & ~((mean > dbp) & (mean < sbp))
     return suspect | ~anything
 
 
-def check_many(values: pd.DataFrame, not_numbers: list[Problem] = (), limits: dict[str, Range] | None = None
-               ) -> list[Problem]:
+def check_many(values: pd.DataFrame | dict[str, np.ndarray], not_numbers: list[Problem] = (),
+               limits: dict[str, Range] | None = None) -> list[Problem]:
     """check_values over many rows, run only on the rows it could flag; problems carry positions in values.
 
     not_numbers: cells already reported as unreadable; as for a typed entry, their follow-ups (a pair's
@@ -215,10 +225,10 @@ def check_many(values: pd.DataFrame, not_numbers: list[Problem] = (), limits: di
     positions = np.flatnonzero(rows)
     problems: list[Problem] = []
     if len(positions):
-        subset = values.iloc[positions].reset_index(drop=True)
+        subset = pd.DataFrame({k: _floats(values[k])[positions] for k in VITAL_KEYS if k in values})
         problems = [Problem(int(positions[p.row]), p.column, p.value, p.reason) for p in check_values(subset, limits)]
     # What _drop_followups does for one entry, with sets: many rows may have unreadable cells.
-    unreadable = {(p.row, p.column) for p in not_numbers if p.reason.endswith("is not a number")}
+    unreadable = {(p.row, p.column) for p in not_numbers}
     unreadable_rows = {row for row, _ in unreadable}
     kept = [p for p in problems
             if not ("is missing" in p.reason and p.column in ("sbp", "dbp") and (p.row, p.column) in unreadable)

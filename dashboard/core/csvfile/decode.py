@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import codecs
+import re
 import threading
 from dataclasses import dataclass
+
+import numpy as np
 
 from dashboard.core.csvfile.errors import UnusableFile
 
 MAX_BYTES = 60 * 1024 * 1024  # the upload limit of .streamlit/config.toml (maxUploadSize = 60)
 _local = threading.local()
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -48,8 +52,9 @@ def decode(data: bytes) -> Decoded:
     body = data[3:] if bom else data
     if b"\x00" in body:
         raise UnusableFile("this is not a text file (it contains binary data): export the vitals as CSV")
-    if not body.strip():
+    if not re.search(rb"\S", body):
         raise UnusableFile("the file is empty")
+    _binary_check(body[:65536].decode("utf-8", errors="replace"))
     if body.isascii():
         return Decoded(body, "UTF-8 with BOM" if bom else "ASCII (UTF-8)")
     try:
@@ -59,20 +64,13 @@ def decode(data: bytes) -> Decoded:
         pass
     _local.fallback = 0
     text = body.decode("utf-8", errors="iv-cp1252-fallback")
-    fallback = _local.fallback
-    non_ascii = sum(1 for byte in body if byte > 127) if len(body) < 2**20 else _count_non_ascii(body)
-    _binary_check(text)
-    encoding = "Windows-1252" if fallback >= non_ascii else "mixed: UTF-8 and Windows-1252"
+    non_ascii = int(np.count_nonzero(np.frombuffer(body, dtype=np.uint8) > 127))
+    encoding = "Windows-1252" if _local.fallback >= non_ascii else "mixed: UTF-8 and Windows-1252"
     return Decoded(text.encode("utf-8"), encoding)
-
-
-def _count_non_ascii(body: bytes) -> int:
-    import numpy as np
-    return int(np.count_nonzero(np.frombuffer(body, dtype=np.uint8) > 127))
 
 
 def _binary_check(text: str) -> None:
     sample = text[:65536]
-    control = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n")
+    control = len(_CONTROL.findall(sample))
     if control > max(8, len(sample) // 100):
         raise UnusableFile("this is not a text file (it contains binary data): export the vitals as CSV")

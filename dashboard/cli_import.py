@@ -1,0 +1,148 @@
+"""Command line: `python -m dashboard import FILE ...` and `export --session CODE --format csv`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+IMPORT_EPILOG = """\
+The file may be the project's template (session_id,timestamp,sbp,dbp,map,hr,spo2,rr,temp_c,note) or a
+monitor or spreadsheet export: columns are recognised by name, times may be ISO 8601, 11/02/2026 09:10
+(give --dayfirst or --monthfirst), epoch seconds, or elapsed minutes from --start. Good rows are stored in
+one transaction with an audit entry; rows already stored are skipped; every rejected row is reported.
+Exit code 0 when the file was processed (some rows may be rejected), 1 when it cannot be used at all."""
+
+
+def add_commands(subparsers) -> None:
+    """Register `import` and `export` on the main parser's subcommands."""
+    imp = subparsers.add_parser("import", help="import vitals from a CSV file (see --help; --dry-run to preview)",
+                                description="Import vitals from a CSV file.", epilog=IMPORT_EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    imp.add_argument("file", metavar="FILE", help="the CSV file")
+    where = imp.add_mutually_exclusive_group()
+    where.add_argument("--session", metavar="CODE", help="import every row into this session (e.g. S-0001)")
+    where.add_argument("--session-column", metavar="NAME", help="the column holding each row's session code")
+    imp.add_argument("--start", metavar="ISO-TIME",
+                     help="start of the recording, for elapsed times (e.g. 2026-11-02T09:00; no offset = --tz)")
+    imp.add_argument("--tz", metavar="ZONE", help="time zone of times without offset (default: CLINIC_TZ)")
+    order = imp.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", action="store_true", help="dates like 11/02/2026 are day/month")
+    order.add_argument("--monthfirst", action="store_true", help="dates like 11/02/2026 are month/day")
+    imp.add_argument("--map", metavar="FIELD=COLUMN", action="append", default=[],
+                     help="take FIELD from COLUMN (FIELD= to leave it out); fields: sbp, dbp, map, bp, art_sbp, "
+                          "art_dbp, art_map, art_bp, hr, spo2, rr, temp_c, temp_f, time, date, clock, elapsed, "
+                          "session, bp_method, note")
+    imp.add_argument("--dry-run", action="store_true", help="check and report only; store nothing")
+    imp.add_argument("--json", action="store_true", help="print one JSON object")
+    imp.add_argument("--as", dest="as_user", metavar="USERNAME",
+                     help="act as this existing account (default: the system)")
+    imp.set_defaults(func=cmd_import)
+
+    exp = subparsers.add_parser("export", help="write a session's readings as CSV (the template's columns)")
+    exp.add_argument("--session", metavar="CODE", required=True)
+    exp.add_argument("--format", choices=["csv"], default="csv")
+    exp.add_argument("--tz", metavar="ZONE", help="time zone of the written times (default: CLINIC_TZ)")
+    exp.set_defaults(func=cmd_export)
+
+
+def _zone(name: str | None) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from dashboard.config import clinic_timezone
+    zone = name or clinic_timezone()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {zone!r} (use an IANA name such as America/New_York)") from None
+    return zone
+
+
+def _mapping(pairs: list[str]) -> dict[str, str | None]:
+    mapping: dict[str, str | None] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip():
+            raise ValueError(f"--map takes FIELD=COLUMN, not {pair!r}")
+        mapping[field.strip()] = column or None
+    return mapping
+
+
+def _actor(engine, username: str | None):
+    from dashboard.core.roles import SYSTEM_ACTOR, Actor
+    from dashboard.store.users import get_user
+    if not username:
+        return SYSTEM_ACTOR
+    user = get_user(engine, username)
+    if user is None:
+        raise ValueError(f"no user {username!r}")
+    if user.disabled:
+        raise ValueError(f"the account {username!r} is disabled")
+    return Actor(user.username, user.role)
+
+
+def _read(path: Path) -> bytes:
+    from dashboard.core.csvfile.decode import size_check
+    try:
+        if not path.is_file():
+            raise ValueError(f"{path} is not a file" if path.exists() else f"no file {path}")
+        size_check(path.stat().st_size)
+        return path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _plain(text: object) -> str:
+    """Text from a file made safe for a terminal: control characters (escape sequences) shown, not run."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from dashboard.cli import _engine
+    from dashboard.core.csvfile import ImportOptions
+    from dashboard.services.imports import Imports
+    path = Path(args.file)
+    data = _read(path)  # before anything else: a missing file touches no database
+    tz = _zone(args.tz)
+    start = None
+    if args.start:
+        try:
+            start = datetime.fromisoformat(args.start)
+        except ValueError:
+            raise ValueError(f"--start {args.start!r} is not a date and time like 2026-11-02T09:00") from None
+    options = ImportOptions(tz=tz, dayfirst=True if args.dayfirst else False if args.monthfirst else None,
+                            start=start, session=args.session, session_column=args.session_column,
+                            mapping=_mapping(args.map))
+    engine = _engine()
+    imports = Imports(engine, _actor(engine, args.as_user), tz)
+    preview = imports.preview(data, file_name=path.name, options=options)
+    report = preview.report() if args.dry_run else imports.commit(preview)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        return 0
+    verb = "would be stored (dry run: nothing was stored)" if args.dry_run else "stored"
+    stored = report.readings_to_store if args.dry_run else report.readings_stored
+    print(f"{_plain(report.file_name)}: {report.rows_read} rows read, {report.rows_accepted} accepted, "
+          f"{report.rows_rejected} rejected; {stored} readings {verb}; "
+          f"{report.duplicates_skipped} already stored, skipped")
+    for code, count in report.sessions:
+        print(f"  {_plain(code)}: {count} readings")
+    for note in report.notes:
+        print(f"  note: {_plain(note)}")
+    for p in report.problems:
+        value = "" if p.value is None else f" {p.value!r}"
+        print(_plain(f"  line {p.line}, {p.column or 'line'}{value}: {p.reason}"))
+    if report.problems_total > len(report.problems):
+        print(f"  ... and {report.problems_total - len(report.problems)} more problems")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from dashboard.cli import _engine
+    from dashboard.core.roles import SYSTEM_ACTOR
+    from dashboard.services.imports import Imports
+    text = Imports(_engine(), SYSTEM_ACTOR, _zone(args.tz)).export(args.session)
+    sys.stdout.write(text)
+    return 0

@@ -1,0 +1,376 @@
+"""One vitals CSV file to readings and problems, every line accounted for: the import's entry point."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.core.clock import utcnow
+from dashboard.core.csvfile import assemble
+from dashboard.core.csvfile.cells import split_pressure, to_numbers
+from dashboard.core.csvfile.columns import FIELD_LABELS, NUMERIC_FIELDS, VITAL_FIELDS, ColumnMap, detect, elapsed_unit
+from dashboard.core.csvfile.decode import MAX_BYTES, decode, size_check
+from dashboard.core.csvfile.dialect import Dialect, sniff
+from dashboard.core.csvfile.errors import NeedsSetting, UnusableFile
+from dashboard.core.csvfile.result import MAX_PROBLEMS_KEPT, ImportOptions, ImportProblem, ParsedFile
+from dashboard.core.csvfile.table import Rows, read_rows
+from dashboard.core.csvfile.template import safe_file_name
+from dashboard.core.csvfile.times import read_times
+from dashboard.core.validation import Problem, check_many, check_times
+from dashboard.core.vitals import BP_METHODS, VITAL_KEYS
+
+MAX_NOTE = 2000
+PREFIX_BYTES = 1 << 18
+# field -> (which reading it feeds, vital key)
+_TARGET = {"sbp": ("main", "sbp"), "dbp": ("main", "dbp"), "map": ("main", "map"), "hr": ("main", "hr"),
+           "spo2": ("main", "spo2"), "rr": ("main", "rr"), "temp_c": ("main", "temp_c"),
+           "temp_f": ("main", "temp_c"), "art_sbp": ("arterial", "sbp"), "art_dbp": ("arterial", "dbp"),
+           "art_map": ("arterial", "map")}
+Progress = Callable[[float, str], None]
+
+
+def parse_file(source: bytes | str | Path | BinaryIO, options: ImportOptions | None = None, *,
+               file_name: str | None = None, progress: Progress | None = None) -> ParsedFile:
+    """Read a file (bytes, a path or a binary stream); raises UnusableFile when nothing in it can be used."""
+    options = options or ImportOptions()
+    options = replace(options, tz=options.tz or "UTC")
+    data, size, name, partial = _load(source, file_name, options.max_lines)
+    try:
+        return _parse(data, size, name, partial, options, progress or (lambda fraction, text: None))
+    except UnusableFile:
+        raise
+    except (pa.ArrowException, csv.Error, UnicodeError, OverflowError, pd.errors.OutOfBoundsDatetime) as error:
+        raise UnusableFile(f"the file cannot be read as a table of vitals: {error}") from None
+
+
+def read_header(data: bytes) -> Dialect:
+    """The header line and separator only (for choosing the mapping before a full read)."""
+    size_check(len(data))
+    prefix = data[: 1 << 20]
+    if len(data) > len(prefix) and b"\n" in prefix:
+        prefix = prefix[: prefix.rfind(b"\n") + 1]
+    utf8 = decode(prefix).utf8
+    if b"\n" not in utf8 and b"\r" in utf8:
+        utf8 = utf8.replace(b"\r", b"\n")
+    return sniff(utf8)
+
+
+def _load(source, file_name: str | None, max_lines: int | None) -> tuple[bytes, int, str, bool]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return data, len(data), safe_file_name(file_name), False
+    if hasattr(source, "read"):
+        data = source.read(MAX_BYTES + 1)
+        return data, len(data), safe_file_name(file_name or getattr(source, "name", None)), False
+    path = Path(source)
+    size = path.stat().st_size
+    size_check(size)
+    name = safe_file_name(file_name or path.name)
+    with path.open("rb") as handle:
+        if max_lines is None:
+            return handle.read(), size, name, False
+        data, chunk = b"", PREFIX_BYTES
+        while True:  # a preview reads only as far as it needs
+            more = handle.read(chunk - len(data))
+            data += more
+            if len(data) >= size or not more:
+                return data, size, name, False
+            if data.count(b"\n") > max_lines + 100:  # the preview's lines and any metadata above the header
+                return data[: data.rfind(b"\n") + 1], size, name, True
+            chunk *= 4
+
+
+def _parse(data: bytes, size: int, name: str, partial: bool, options: ImportOptions, step: Progress) -> ParsedFile:
+    size_check(size)
+    decoded = decode(data)
+    utf8 = decoded.utf8
+    cr_only = b"\n" not in utf8 and b"\r" in utf8
+    if cr_only:
+        utf8 = utf8.replace(b"\r", b"\n")
+    dialect = sniff(utf8)
+    if cr_only:
+        dialect = replace(dialect, line_ends="CR")
+    overrides = dict(options.mapping)
+    if options.session_column:
+        overrides["session"] = options.session_column
+    mapping = detect(dialect.header, overrides)
+    _require_columns(mapping)
+    step(0.1, "reading the rows")
+    rows = read_rows(utf8, dialect, max_lines=options.max_lines)
+    if rows.table.num_rows == 0:
+        raise UnusableFile("the file has a header but no rows of values below it")
+    step(0.4, "reading the values")
+    lines = _Lines(rows, mapping, options)
+    step(0.6, "reading the times")
+    lines.read_sessions()
+    lines.read_times()
+    lines.read_text()
+    step(0.7, "checking the values")
+    return lines.finish(name, size, decoded.encoding, dialect, truncated=partial or not rows.complete)
+
+
+def _require_columns(mapping: ColumnMap) -> None:
+    if not any(field in mapping.fields for field in VITAL_FIELDS):
+        shown = ", ".join(repr(h) for h in mapping.headers[:20]) + (" ..." if len(mapping.headers) > 20 else "")
+        raise UnusableFile(f"no vital-sign column recognised (expected names like sbp, dbp, hr, spo2, rr, temp); "
+                           f"the columns are {shown}: choose them in the mapping")
+    if not ({"time", "elapsed"} & set(mapping.fields) or {"date", "clock"} <= set(mapping.fields)):
+        raise UnusableFile("no time column found: name one timestamp, time, date and time, or elapsed_min "
+                           "(or choose it in the mapping)")
+
+
+class _Lines:
+    """The rows of one file while they are being read: values, problems and counts, by row position."""
+
+    def __init__(self, rows: Rows, mapping: ColumnMap, options: ImportOptions):
+        self.rows, self.mapping, self.options = rows, mapping, options
+        self.n = rows.table.num_rows
+        self.issues: list[tuple[int, str, str]] = []  # (row, column name, reason)
+        self.unreadable: dict[str, list[Problem]] = {"main": [], "arterial": []}
+        self.values = {"main": {k: np.full(self.n, np.nan) for k in VITAL_KEYS},
+                       "arterial": {k: np.full(self.n, np.nan) for k in assemble.BP}}
+        self.source: dict[tuple[str, str], str] = {}  # (reading, vital) -> the column it came from
+        self.zero_rows = np.zeros(self.n, bool)
+        self.zeros: dict[str, int] = {}
+        self.fahrenheit = 0
+        self.decimal_commas = 0
+        width = len(mapping.headers)
+        for row in np.flatnonzero(rows.widths > width):
+            self.issues.append((int(row), "", f"this line has {int(rows.widths[row])} values but the header has "
+                                              f"{width} columns: a separator inside a value, or a shifted line?"))
+        if rows.unclosed_quote:
+            self.issues.append((self.n - 1, "", 'a quote (") opened on this line is never closed: the rest of the '
+                                                "file was read as one value"))
+        self._read_numbers()
+
+    def cells(self, field: str) -> pa.ChunkedArray:
+        return self.rows.table.column(self.mapping.fields[field])
+
+    def raw(self, row: int, column: str) -> str | None:
+        if column in self.mapping.headers:
+            value = self.rows.table.column(self.mapping.headers.index(column))[row].as_py()
+            return None if value is None else str(value)
+        return None
+
+    # values
+    def _put(self, reading: str, key: str, header: str, values: np.ndarray) -> None:
+        zero = values == 0
+        if zero.any():
+            self.zeros[header] = self.zeros.get(header, 0) + int(zero.sum())
+            self.zero_rows |= zero
+            values = np.where(zero, np.nan, values)
+        target = self.values[reading]
+        target[key] = np.where(np.isnan(target[key]), values, target[key])
+        self.source.setdefault((reading, key), header)
+
+    def _read_numbers(self) -> None:
+        for field in NUMERIC_FIELDS:
+            if field not in self.mapping.fields:
+                continue
+            header = self.mapping.header(field)
+            numbers = to_numbers(self.cells(field))
+            self.decimal_commas += numbers.decimal_commas
+            values = numbers.values
+            if field == "temp_f":
+                self.fahrenheit += int((~np.isnan(values) & (values != 0)).sum())
+                values = np.round((values - 32) * 5 / 9, 1)
+            elif field == "temp_c" and numbers.fahrenheit.any():
+                self.fahrenheit += int(numbers.fahrenheit.sum())
+                values = np.where(numbers.fahrenheit, np.round((values - 32) * 5 / 9, 1), values)
+            reading, key = _TARGET[field]
+            self._put(reading, key, header, values)
+            cells = self.cells(field)
+            for row in np.flatnonzero(numbers.not_number):
+                text = cells[int(row)].as_py()
+                self.unreadable[reading].append(Problem(int(row), key, text, f"'{text}' is not a number"))
+                self.issues.append((int(row), header, f"'{text}' is not a number"))
+        for field, reading in (("bp", "main"), ("art_bp", "arterial")):
+            if field not in self.mapping.fields:
+                continue
+            header = self.mapping.header(field)
+            pressures = split_pressure(self.cells(field))
+            for key, numbers in (("sbp", pressures.sbp), ("dbp", pressures.dbp), ("map", pressures.map)):
+                self.decimal_commas += numbers.decimal_commas
+                self._put(reading, key, header, numbers.values)
+            cells = self.cells(field)
+            for row in np.flatnonzero(pressures.not_pressure):
+                text = cells[int(row)].as_py()
+                reason = f"'{text}' is not a blood pressure like 128/82"
+                self.unreadable[reading] += [Problem(int(row), "sbp", text, reason),
+                                             Problem(int(row), "dbp", text, reason)]
+                self.issues.append((int(row), header, reason))
+
+    # sessions
+    def read_sessions(self) -> None:
+        chosen = self.options.session
+        header = self.mapping.header("session")
+        if header is None and not chosen:
+            raise NeedsSetting("session", "the file has no session column: choose the session to import into "
+                                          "(or the column that holds each line's session code)")
+        if chosen:
+            self.session = pd.Categorical.from_codes(np.zeros(self.n, np.int64), categories=[chosen])
+            if header is not None:
+                codes = pc.utf8_trim_whitespace(self.cells("session"))
+                other = pc.fill_null(pc.and_(pc.not_equal(codes, ""), pc.not_equal(codes, chosen)), False)
+                for row in np.flatnonzero(other.to_numpy(zero_copy_only=False)):
+                    self.issues.append((int(row), header, f"this line is for session '{codes[int(row)]}', "
+                                                          f"not the chosen session '{chosen}'"))
+            return
+        encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(self.cells("session"))).combine_chunks()
+        categories = encoded.dictionary.to_pylist()
+        codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        if "" in categories:
+            codes = np.where(codes == categories.index(""), -1, codes)
+        self.session = pd.Categorical.from_codes(codes, categories=categories)
+        for row in np.flatnonzero(codes < 0):
+            self.issues.append((int(row), header, "no session code on this line"))
+
+    # times
+    def read_times(self) -> None:
+        fields = {f: self.cells(f) for f in ("time", "date", "clock", "elapsed") if f in self.mapping.fields}
+        headers = {f: self.mapping.header(f) for f in fields}
+        unit = elapsed_unit(headers["elapsed"]) if "elapsed" in headers else "min"
+        times = read_times(fields, headers, tz=self.options.tz, dayfirst=self.options.dayfirst,
+                           start=self.options.start, elapsed_unit=unit)
+        self.utc, self.time_handling = times.utc, times.handling
+        self.time_column = " + ".join(times.handling.columns)
+        self.issues += times.problems
+        valid = np.flatnonzero(~np.isnat(self.utc))
+        if len(valid):
+            moments = pd.Series(pd.DatetimeIndex(self.utc[valid]).tz_localize("UTC"))
+            now = self.options.now or utcnow()
+            for p in check_times(moments, reference=None, now=now):
+                self.issues.append((int(valid[p.row]), self.time_column, p.reason))
+
+    # method and note
+    def read_text(self) -> None:
+        self.method = np.full(self.n, assemble.METHOD_NAMES.index(self.options.bp_method), dtype=np.int8)
+        if "bp_method" in self.mapping.fields:
+            header = self.mapping.header("bp_method")
+            text = pc.utf8_lower(pc.utf8_trim_whitespace(self.cells("bp_method")))
+            for code, name in enumerate(assemble.METHOD_NAMES):
+                if name is not None:
+                    given = pc.fill_null(pc.equal(text, name), False).to_numpy(zero_copy_only=False)
+                    self.method[given] = code
+            known = pc.fill_null(pc.or_(pc.is_in(text, value_set=pa.array(BP_METHODS)), pc.equal(text, "")), True)
+            for row in np.flatnonzero(~known.to_numpy(zero_copy_only=False)):
+                self.issues.append((int(row), header, f"'{text[int(row)]}' is not a BP method "
+                                                      f"({', '.join(BP_METHODS)})"))
+        self.note = np.full(self.n, None, dtype=object)
+        if "note" in self.mapping.fields:
+            header = self.mapping.header("note")
+            text = pc.utf8_trim_whitespace(self.cells("note"))
+            self.note = np.asarray(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+                                   .to_numpy(zero_copy_only=False), dtype=object)
+            long = pc.fill_null(pc.greater(pc.utf8_length(text), MAX_NOTE), False).to_numpy(zero_copy_only=False)
+            for row in np.flatnonzero(long):
+                self.issues.append((int(row), header, f"the note is {len(self.note[row]):,} characters long; "
+                                                      f"at most {MAX_NOTE:,} are kept with a reading"))
+
+    # checks and readings
+    def _check(self, reading: str) -> list[tuple[int, str, str]]:
+        values = self.values[reading]
+        has = np.zeros(self.n, bool)
+        for column in values.values():
+            has |= ~np.isnan(column)
+        unreadable = self.unreadable[reading]
+        has[[p.row for p in unreadable]] = True
+        rows = np.flatnonzero(has)  # a line with nothing for this reading is judged as a whole, below
+        if not len(rows):
+            return []
+        frame = {key: column[rows] for key, column in values.items()}
+        position = {int(row): i for i, row in enumerate(rows)} if len(unreadable) else {}
+        unreadable = [Problem(position[p.row], p.column, p.value, p.reason) for p in unreadable]
+        found = []
+        for p in check_many(frame, unreadable)[len(unreadable):]:  # the unreadable cells are already listed
+            if p.column == "":
+                continue
+            default = FIELD_LABELS.get(p.column if reading == "main" else "art_" + p.column, p.column)
+            found.append((int(rows[p.row]), self.source.get((reading, p.column), default), p.reason))
+        return found
+
+    def finish(self, name: str, size: int, encoding: str, dialect, *, truncated: bool) -> ParsedFile:
+        codes = np.asarray(self.session.codes, dtype=np.int64)
+        order = assemble.time_order(codes, self.utc)
+        usable = ~np.isnat(self.utc) & (codes >= 0)
+        held = np.zeros(0, np.int64)
+        if self.mapping.device_cuff:
+            held = assemble.drop_held(self.values["main"], codes, order, usable)
+        self.issues += self._check("main") + self._check("arterial")
+        anything = np.zeros(self.n, bool)
+        for reading in self.values.values():
+            for values in reading.values():
+                anything |= ~np.isnan(values)
+        unreadable_rows = {p.row for problems in self.unreadable.values() for p in problems}
+        quiet = self.zero_rows.copy()
+        quiet[held] = True  # only zeros or held repeats: read, with nothing new to store
+        for row in np.flatnonzero(~anything & ~quiet):
+            if int(row) not in unreadable_rows:
+                self.issues.append((int(row), "", "no vital sign entered"))
+        rejected = np.zeros(self.n, bool)
+        if self.issues:
+            rejected[[row for row, _, _ in self.issues]] = True
+        built = assemble.build(rows=np.flatnonzero(~rejected), order=order, session=self.session, utc=self.utc,
+                               lines=self.rows.lines, main=self.values["main"], arterial=self.values["arterial"],
+                               method=self.method, note=self.note)
+        readings = built.readings
+        if built.conflicts:
+            for row, earlier, method in built.conflicts:
+                self.issues.append((row, self.time_column, f"another line ({int(self.rows.lines[earlier])}) has a "
+                                                           f"different reading for the same time ({method})"))
+                rejected[row] = True
+            gone = self.rows.lines[[row for row, _, _ in built.conflicts]]
+            readings = readings[~readings["source_line"].isin(gone)].reset_index(drop=True)
+        problems = self._problems()
+        counts = {"sensor_off_zeros": sum(self.zeros.values()), "held_repeats": int(len(held)),
+                  "fahrenheit_converted": self.fahrenheit, "duplicates_in_file": built.duplicates,
+                  "out_of_order": assemble.out_of_order(codes, self.utc, usable & ~rejected),
+                  "decimal_commas": self.decimal_commas, "empty_lines": self.rows.empty_lines}
+        return ParsedFile(
+            file_name=name, size_bytes=size, encoding=encoding, dialect=dialect, mapping=self.mapping,
+            time=self.time_handling, readings=readings, problems=tuple(problems[:MAX_PROBLEMS_KEPT]),
+            problems_total=len(problems), lines=self.rows.lines, rejected=rejected, raw=self.rows.table,
+            notes=tuple(self._notes(counts, dialect, truncated)), counts=counts, truncated=truncated)
+
+    def _problems(self) -> list[ImportProblem]:
+        order = {header: i for i, header in enumerate(self.mapping.headers)}
+        issues = sorted(set(self.issues), key=lambda i: (i[0], order.get(i[1], -1), i[2]))
+        return [ImportProblem(int(self.rows.lines[row]), column, self.raw(row, column), reason)
+                for row, column, reason in issues]
+
+    def _notes(self, counts: dict, dialect, truncated: bool) -> list[str]:
+        notes = []
+        if truncated:
+            notes.append(f"preview: only the first {self.options.max_lines:,} lines were read")
+        if dialect.metadata:
+            notes.append(f"{len(dialect.metadata)} line(s) above the header skipped (device information)")
+        if self.zeros:
+            each = ", ".join(f"{header} {count:,}" for header, count in self.zeros.items())
+            notes.append(f"{counts['sensor_off_zeros']:,} zero value(s) read as sensor off, not measured ({each})")
+        if counts["held_repeats"]:
+            notes.append(f"{counts['held_repeats']:,} repeated cuff reading(s) dropped: the monitor repeats the "
+                         "last cuff reading on every row until the next measurement")
+        if counts["fahrenheit_converted"]:
+            notes.append(f"{counts['fahrenheit_converted']:,} temperature(s) converted from °F to °C")
+        if counts["duplicates_in_file"]:
+            notes.append(f"{counts['duplicates_in_file']:,} reading(s) appear twice in the file: stored once")
+        if counts["out_of_order"]:
+            notes.append(f"{counts['out_of_order']:,} line(s) are earlier than the line before them: "
+                         "readings are stored in time order")
+        if counts["decimal_commas"]:
+            notes.append(f"decimal commas read as decimal points ({counts['decimal_commas']:,} values, like 36,8)")
+        if counts["empty_lines"]:
+            notes.append(f"{counts['empty_lines']:,} line(s) with no values skipped")
+        arterial = any(f.startswith("art_") for f in self.mapping.fields)
+        cuff = any(f in self.mapping.fields for f in ("sbp", "dbp", "map", "bp"))
+        if arterial and cuff:
+            notes.append("arterial-line and cuff pressures are kept apart (BP method arterial / cuff)")
+        return notes

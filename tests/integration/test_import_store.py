@@ -1,0 +1,212 @@
+"""Importing files into the store, on SQLite and PostgreSQL: all or nothing, never twice, audited, traceable."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from dashboard.core.csvfile import ImportOptions, UnusableFile
+from dashboard.core.roles import SYSTEM_ACTOR, Actor, PermissionDenied
+from dashboard.services.imports import Imports
+from dashboard.services.records import Records
+from dashboard.store import audit
+from dashboard.store import readings as store_readings
+from dashboard.store import sessions as store_sessions
+from dashboard.store.db import get_engine
+
+TZ = "America/New_York"
+DAY = date.today() - timedelta(days=1)
+NURSE = Actor("ana", "nurse")
+
+
+def at(hour: int, minute: int = 0) -> str:
+    """A local time on the session's day, with its UTC offset (as the template writes it)."""
+    return datetime.combine(DAY, datetime.min.time().replace(hour=hour, minute=minute),
+                            tzinfo=ZoneInfo(TZ)).isoformat()
+
+
+def template(*rows: str) -> bytes:
+    return ("session_id,timestamp,sbp,dbp,map,hr,spo2,rr,temp_c,note\n" + "".join(r + "\n" for r in rows)).encode()
+
+
+FILE = template(f"S-0001,{at(9)},128,82,,74,98,14,,baseline",
+                f"S-0001,{at(9, 10)},141,88,,81,97,15,,infusion start",
+                f"S-0002,{at(9, 5)},120,80,93,70,99,12,36.8,",
+                f"S-0001,{at(9, 20)},120,150,,81,97,15,,typo")
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = get_engine(database_url)
+    patient = store_sessions.create_patient(engine, "P-7", by="setup")
+    for code in ("S-0001", "S-0002"):
+        store_sessions.create_session(engine, patient, DAY, by="setup", protocol="test", code=code)
+    return engine
+
+
+def sid(engine, code: str) -> int:
+    return store_sessions.find_session(engine, code).id
+
+
+def stored(engine, code: str) -> pd.DataFrame:
+    return store_readings.session_readings(engine, sid(engine, code))
+
+
+def run(engine, data: bytes = FILE, name: str = "chair3.csv", actor: Actor = NURSE, **options):
+    imports = Imports(engine, actor, TZ)
+    return imports.commit(imports.preview(data, file_name=name, options=ImportOptions(**options)))
+
+
+def test_good_rows_are_stored_with_their_file_line_and_source_bad_rows_reported(engine):
+    report = run(engine)
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (4, 3, 1)
+    assert report.readings_stored == 3 and dict(report.sessions) == {"S-0001": 2, "S-0002": 1}
+    assert [(p.line, p.column, p.reason) for p in report.problems] == [
+        (5, "dbp", "diastolic 150 is not below systolic 120")]
+    one = stored(engine, "S-0001")
+    assert one["sbp"].tolist() == [128, 141] and one["map_computed"].tolist() == [True, True]
+    assert one["source"].tolist() == ["file", "file"] and one["source_file"].tolist() == ["chair3.csv"] * 2
+    assert one["source_line"].tolist() == [2, 3] and one["entered_by"].tolist() == ["ana", "ana"]
+    assert one["note"].tolist() == ["baseline", "infusion start"]
+    two = stored(engine, "S-0002")
+    assert two["map"].tolist() == [93] and not two["map_computed"].iloc[0] and two["temp_c"].tolist() == [36.8]
+
+
+def test_the_audit_entry_is_written_with_the_file_name_and_counts(engine):
+    run(engine)
+    entries = audit.entries(engine, action="import.commit")
+    assert len(entries) == 1
+    entry = entries.iloc[0]
+    after = json.loads(entry["after"])
+    assert entry["actor"] == "ana" and entry["role"] == "nurse" and entry["entity_id"] == "chair3.csv"
+    assert after["file"] == "chair3.csv" and after["readings_stored"] == 3 and after["rows_rejected"] == 1
+    assert after["sessions"] == {"S-0001": 2, "S-0002": 1}
+
+
+def test_reimporting_the_same_file_stores_nothing_twice(engine):
+    first = run(engine)
+    second = run(engine)
+    assert second.readings_stored == 0 and second.duplicates_skipped == first.readings_stored == 3
+    assert len(stored(engine, "S-0001")) == 2 and len(stored(engine, "S-0002")) == 1
+    assert len(audit.entries(engine, action="import.commit")) == 2  # the second attempt is on record too
+
+
+def test_an_overlapping_export_adds_only_the_new_readings(engine):
+    run(engine, template(f"S-0001,{at(9)},128,82,,74,98,14,,", f"S-0001,{at(9, 10)},141,88,,81,97,15,,"))
+    report = run(engine, template(f"S-0001,{at(9, 10)},141,88,,81,97,15,,", f"S-0001,{at(9, 20)},135,85,,78,98,14,,"),
+                 name="later-export.csv")
+    assert report.readings_stored == 1 and report.duplicates_skipped == 1
+    assert stored(engine, "S-0001")["sbp"].tolist() == [128, 141, 135]
+
+
+def test_a_different_reading_already_stored_at_that_time_is_not_overwritten(engine):
+    Records(engine, NURSE, TZ).record_reading(sid(engine, "S-0001"), {"sbp": "128", "dbp": "80", "hr": "70"},
+                                              measured_at=datetime.fromisoformat(at(9)), bp_method="cuff")
+    report = run(engine, template(f"S-0001,{at(9)},128,82,,74,98,14,,"))
+    assert report.readings_stored == 0 and report.rows_rejected == 1
+    assert "a different reading for this time (cuff) is already stored" in report.problems[0].reason
+    assert stored(engine, "S-0001")["dbp"].tolist() == [80]
+
+
+def test_a_failure_midway_through_storing_leaves_nothing(engine, monkeypatch):
+    real = store_readings.add_readings
+
+    def half_then_crash(bind, frame, **kwargs):
+        real(bind, frame.iloc[: len(frame) // 2], **kwargs)  # half the rows reach the database...
+        raise RuntimeError("connection lost")  # ...then the connection drops
+
+    monkeypatch.setattr(store_readings, "add_readings", half_then_crash)
+    with pytest.raises(RuntimeError):
+        run(engine)
+    assert stored(engine, "S-0001").empty and stored(engine, "S-0002").empty
+    assert audit.entries(engine, action="import.commit").empty
+    monkeypatch.setattr(store_readings, "add_readings", real)
+    assert run(engine).readings_stored == 3  # and the same file can simply be imported again
+
+
+def test_a_failing_audit_entry_takes_the_readings_back(engine, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(audit, "record", refuse)
+    with pytest.raises(RuntimeError):
+        run(engine)
+    assert stored(engine, "S-0001").empty and stored(engine, "S-0002").empty
+
+
+def test_unknown_session_codes_are_problems_and_no_session_is_created(engine):
+    report = run(engine, template(f"S-0099,{at(9)},128,82,,74,98,14,,", f"S-0001,{at(9)},128,82,,74,98,14,,"))
+    assert report.readings_stored == 1 and report.rows_rejected == 1
+    assert "session 'S-0099' does not exist" in report.problems[0].reason
+    assert store_sessions.find_session(engine, "S-0099") is None
+
+
+@pytest.mark.parametrize("role", ["admin", "trainer"])
+def test_roles_without_reading_write_are_refused_and_nothing_changes(engine, role):
+    imports = Imports(engine, Actor("someone", role), TZ)
+    with pytest.raises(PermissionDenied):
+        imports.preview(FILE, file_name="x.csv")
+    nurse_preview = Imports(engine, NURSE, TZ).preview(FILE, file_name="x.csv")
+    with pytest.raises(PermissionDenied):
+        imports.commit(nurse_preview)
+    assert stored(engine, "S-0001").empty and audit.entries(engine, action="import.commit").empty
+
+
+def test_an_unusable_file_stores_nothing(engine):
+    with pytest.raises(UnusableFile):
+        Imports(engine, NURSE, TZ).preview(b"\x00\x01binary", file_name="x.csv")
+    assert stored(engine, "S-0001").empty and audit.entries(engine).empty
+
+
+def test_arterial_and_cuff_readings_at_the_same_minute_are_both_stored(engine):
+    data = (f"time,NBPSys,NBPDias,ABPSys,ABPDias,HR\n{at(9)},120,80,131,75,70\n").encode()
+    report = run(engine, data, session="S-0001")
+    rows = stored(engine, "S-0001").set_index("bp_method")
+    assert report.readings_stored == 2 and rows.loc["cuff", "sbp"] == 120 and rows.loc["arterial", "sbp"] == 131
+    assert run(engine, data, session="S-0001").duplicates_skipped == 2
+
+
+def test_export_then_import_is_a_no_op(engine):
+    run(engine)
+    exported = Imports(engine, NURSE, TZ).export("S-0001")
+    assert exported.splitlines()[0] == "session_id,timestamp,sbp,dbp,map,hr,spo2,rr,temp_c,note,bp_method"
+    report = run(engine, exported.encode(), name="export.csv")
+    assert report.readings_stored == 0 and report.duplicates_skipped == 2 and report.rows_rejected == 0
+
+
+def test_the_system_actor_imports_and_is_named_in_the_record(engine):
+    run(engine, actor=SYSTEM_ACTOR)
+    assert set(stored(engine, "S-0001")["entered_by"]) == {"system"}
+    assert audit.entries(engine, action="import.commit")["actor"].tolist() == ["system"]
+
+
+def test_a_dry_run_preview_changes_nothing(engine):
+    preview = Imports(engine, NURSE, TZ).preview(FILE, file_name="x.csv")
+    report = preview.report()
+    assert report.dry_run and report.readings_stored == 0 and report.readings_to_store == 3
+    assert stored(engine, "S-0001").empty and audit.entries(engine).empty
+
+
+def test_readings_stored_between_preview_and_commit_are_not_stored_twice(engine):
+    imports = Imports(engine, NURSE, TZ)
+    first, second = imports.preview(FILE, file_name="a.csv"), imports.preview(FILE, file_name="b.csv")
+    assert len(second.to_store) == 3
+    imports.commit(first)  # someone else's import lands while the second preview is on screen
+    report = imports.commit(second)
+    assert report.readings_stored == 0 and report.duplicates_skipped == 3
+    assert len(stored(engine, "S-0001")) == 2 and len(stored(engine, "S-0002")) == 1
+
+
+def test_a_session_started_after_the_preview_is_checked_again_at_commit(engine):
+    imports = Imports(engine, NURSE, TZ)
+    late = template(f"S-0001,{at(9)},128,82,,74,98,14,,")
+    preview = imports.preview(late, file_name="late.csv")
+    assert len(preview.to_store) == 1
+    # the infusion is recorded as started 14 h after that reading: it is now too early for the session
+    Records(engine, NURSE, TZ).start_infusion(sid(engine, "S-0001"), datetime.fromisoformat(at(23)))
+    report = imports.commit(preview)
+    assert report.readings_stored == 0 and "more than 12 h before this session" in report.problems[0].reason
