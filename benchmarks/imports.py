@@ -79,6 +79,13 @@ def _floor_read_and_check(path: Path) -> pd.DataFrame:
     return frame[ok]
 
 
+def _import_all(url: str, path, rows: int) -> None:
+    """The project's whole import: preview (detect, map, check) then commit in one transaction."""
+    imports = Imports(get_engine(url), SYSTEM_ACTOR, TZ)
+    report = imports.commit(imports.preview(path))
+    assert report.readings_stored == rows, report.as_dict()
+
+
 @benchmark("import_1m_rows_sqlite", "pyarrow read + range checks + executemany",
            "Import a 1,000,000-row template CSV of 100 sessions (quick: 50,000) end to end into a fresh migrated "
            "SQLite file: Imports.preview (read, map, validate, check sessions and stored duplicates) then commit "
@@ -105,9 +112,7 @@ def import_sqlite_case(quick: bool) -> Case:
         state["baseline"] = _baseline_db(folder / "baseline.db")
 
     def project() -> None:
-        imports = Imports(get_engine(state["url"]), SYSTEM_ACTOR, TZ)
-        report = imports.commit(imports.preview(path))
-        assert report.readings_stored == rows, report.as_dict()
+        _import_all(state["url"], path, rows)
 
     def baseline() -> None:
         frame = _floor_read_and_check(path)
@@ -221,9 +226,7 @@ def import_postgres_case(quick: bool) -> Case:
                 conn.execute(statement)
 
     def project() -> None:
-        imports = Imports(get_engine(state["url"]), SYSTEM_ACTOR, TZ)
-        report = imports.commit(imports.preview(path))
-        assert report.readings_stored == rows, report.as_dict()
+        _import_all(state["url"], path, rows)
 
     def baseline() -> None:
         frame = _floor_read_and_check(path)
