@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.io as pio
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dashboard.core.chart import build_session_figure, breach_levels, minutes_from
+from dashboard.core.chart import breach_levels, build_session_figure, minutes_from
 from dashboard.core.protocol import default_protocol
 
 START = pd.Timestamp("2026-11-02 14:00", tz="UTC")
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
+TITLES = ["Blood pressure (mmHg)", "Heart rate (/min)", "SpO2 (%)", "Respiratory rate (/min)"]
 
 
 def readings(minutes, **vitals) -> pd.DataFrame:
@@ -27,76 +32,176 @@ def traces(fig) -> dict:
     return {t.name: t for t in fig.data}
 
 
-def test_four_panels_on_one_time_axis():
+def lines_on(fig, yref: str) -> set[float]:
+    return {s.y0 for s in fig.layout.shapes if s.type == "line" and s.yref == yref}
+
+
+def annotations(fig) -> dict:
+    return {a.text: a for a in fig.layout.annotations}
+
+
+def test_four_panels_stacked_on_one_time_axis():
     fig = build_session_figure(readings([0, 5], sbp=[120, 130], dbp=[80, 85], hr=[70, 72], spo2=[98, 97], rr=[14, 15]),
                                default_protocol(), infusion_started_at=START)
-    titles = [a.text for a in fig.layout.annotations][:4]
-    assert titles == ["Blood pressure (mmHg)", "Heart rate (/min)", "SpO2 (%)", "Respiratory rate (/min)"]
+    assert [a.text for a in fig.layout.annotations][:4] == TITLES
+    tops = [fig.layout[f"yaxis{s}"].domain[1] for s in ("", "2", "3", "4")]
+    assert tops == sorted(tops, reverse=True)  # BP on top, RR at the bottom
+    assert all(fig.layout[f"xaxis{i}"].matches == "x" for i in (2, 3, 4))
     assert fig.layout.xaxis4.title.text == "Minutes from infusion start"
     assert {"SBP", "DBP", "HR", "SpO2", "RR"} <= set(traces(fig))
+    assert [t.yaxis for t in fig.data if t.name in ("SBP", "HR", "SpO2", "RR")] == ["y", "y2", "y3", "y4"]
 
 
-def test_minutes_count_from_infusion_start_and_baseline_is_negative():
+def test_temperature_is_not_charted():
+    fig = build_session_figure(readings([0], hr=[70], temp_c=[36.6]), default_protocol(), infusion_started_at=START)
+    assert not any(t.name.startswith("Temp") for t in fig.data)
+
+
+def test_start_is_minute_zero_and_a_reading_30_minutes_later_is_at_30():
     fig = build_session_figure(readings([-10, 30], hr=[70, 90]), default_protocol(), infusion_started_at=START)
-    assert list(traces(fig)["HR"].x) == [-10, 30]
+    assert list(traces(fig)["HR"].x) == [-10, 30]  # the pre-infusion baseline is left of the start
+    assert annotations(fig)["Infusion start"].x == 0
+    assert any(s.type == "line" and s.x0 == 0 and s.x1 == 0 and s.name == "Infusion start" for s in fig.layout.shapes)
 
 
 def test_without_a_start_minutes_count_from_the_first_reading():
     fig = build_session_figure(readings([5, 20], hr=[70, 90]), default_protocol())
     assert list(traces(fig)["HR"].x) == [0, 15]
     assert fig.layout.xaxis4.title.text == "Minutes from first reading"
+    assert "Infusion start" not in annotations(fig)
 
 
-def test_breaches_are_marked_by_level():
+def test_rows_out_of_order_are_drawn_in_time_order():
+    frame = readings([20, 0, 10], hr=[90, 70, 80]).sample(frac=1, random_state=3)
+    hr = traces(build_session_figure(frame, default_protocol(), infusion_started_at=START))["HR"]
+    assert list(hr.x) == [0, 10, 20] and list(hr.y) == [70, 80, 90]
+
+
+def test_a_185_systolic_is_marked_critical_and_165_warning():
     fig = build_session_figure(readings([0, 5, 10], sbp=[120, 165, 185], dbp=[80, 90, 100]), default_protocol(),
                                infusion_started_at=START)
-    assert list(traces(fig)["SBP warning"].y) == [165]
     assert list(traces(fig)["SBP critical"].y) == [185]
-    assert "DBP critical" not in traces(fig)
+    assert list(traces(fig)["SBP warning"].y) == [165]
+    assert traces(fig)["SBP critical"].marker.color != traces(fig)["SBP warning"].marker.color
+    assert "DBP critical" not in traces(fig) and "DBP warning" not in traces(fig)
+    assert list(traces(fig)["SBP"].customdata[:, 1]) == ["", " (warning)", " (critical)"]  # said in the hover too
 
 
-def test_threshold_lines_sit_at_the_protocol_values():
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 250, allow_nan=False), st.just(float("nan"))), max_size=40),
+       st.sampled_from(["sbp", "dbp", "hr", "spo2", "rr"]))
+def test_marked_level_is_the_protocols_level(values, key):
+    limits = default_protocol().limits[key]
+    expected = [0 if np.isnan(v) else {"normal": 0, "warning": 1, "critical": 2}[limits.level(v)] for v in values]
+    assert breach_levels(np.array(values, dtype="float64"), limits).tolist() == expected
+
+
+def test_threshold_lines_sit_at_the_protocols_values():
     protocol = default_protocol()
     fig = build_session_figure(readings([0], hr=[70]), protocol, infusion_started_at=START)
-    bp_lines = {s.y0 for s in fig.layout.shapes if s.type == "line" and s.yref == "y"}
-    assert {90, 100, 160, 180, 110} <= bp_lines
-    spo2_lines = {s.y0 for s in fig.layout.shapes if s.type == "line" and s.yref == "y3"}
-    assert spo2_lines == {protocol.limits["spo2"].warning_low, protocol.limits["spo2"].critical_low}
-    assert any(s.type == "rect" and s.yref == "y" and s.y0 == 180 for s in fig.layout.shapes)
+    sbp, dbp = protocol.limits["sbp"], protocol.limits["dbp"]
+    # BP panel: SBP's and DBP's high limits and SBP's critical low
+    assert lines_on(fig, "y") == {sbp.critical_low, sbp.warning_high, sbp.critical_high, dbp.warning_high,
+                                  dbp.critical_high} == {90, 160, 180, 100, 110}
+    assert lines_on(fig, "y3") == {protocol.limits["spo2"].warning_low, protocol.limits["spo2"].critical_low}
+    hr = protocol.limits["hr"]
+    assert lines_on(fig, "y2") == {hr.critical_low, hr.warning_low, hr.warning_high, hr.critical_high}
+    bands = [(s.y0, s.y1) for s in fig.layout.shapes if s.type == "rect" and s.yref == "y"]
+    assert (160, 180) in bands and any(low == 180 and high > 180 for low, high in bands)
+    assert all(low >= 160 for low, _ in bands)  # no SBP-low band over normal diastolic values
+    spo2_bands = [(s.y0, s.y1) for s in fig.layout.shapes if s.type == "rect" and s.yref == "y3"]
+    assert (90, 92) in spo2_bands and any(high == 90 and low < 80 for low, high in spo2_bands)
 
 
-def test_every_threshold_line_is_inside_its_panel_range():
-    fig = build_session_figure(readings([0], hr=[70], sbp=[120], dbp=[80]), default_protocol(), infusion_started_at=START)
+def test_a_clinics_own_threshold_moves_the_line():
+    protocol = default_protocol().model_copy(deep=True)
+    protocol.limits["sbp"].critical_high = 195
+    fig = build_session_figure(readings([0, 5], sbp=[185, 200], dbp=[80, 80]), protocol, infusion_started_at=START)
+    assert 195 in lines_on(fig, "y") and 180 not in lines_on(fig, "y")
+    assert list(traces(fig)["SBP critical"].y) == [200] and list(traces(fig)["SBP warning"].y) == [185]
+
+
+def test_every_threshold_line_and_value_is_inside_its_panel():
+    fig = build_session_figure(readings([0, 5], hr=[70, 160], sbp=[120, 60], dbp=[80, 40]), default_protocol(),
+                               infusion_started_at=START)
     ranges = {f"y{'' if i == 1 else i}": fig.layout[f"yaxis{'' if i == 1 else i}"].range for i in range(1, 5)}
     for shape in fig.layout.shapes:
         if shape.type == "line" and shape.yref in ranges:
-            low, high = ranges[shape.yref]
-            assert low <= shape.y0 <= high
+            assert ranges[shape.yref][0] <= shape.y0 <= ranges[shape.yref][1]
+    for trace in fig.data:
+        assert all(ranges[trace.yaxis][0] <= v <= ranges[trace.yaxis][1] for v in trace.y)
+
+
+def test_spo2_panel_shows_80_to_100_unless_lower():
+    fig = build_session_figure(readings([0], spo2=[97]), default_protocol(), infusion_started_at=START)
+    low, high = fig.layout.yaxis3.range
+    assert low == pytest.approx(80, abs=1) and 100 <= high <= 102
+    fig = build_session_figure(readings([0], spo2=[72]), default_protocol(), infusion_started_at=START)
+    assert fig.layout.yaxis3.range[0] < 72
 
 
 def test_infusion_start_stop_and_events_are_marked():
-    events = pd.DataFrame({"occurred_at": [START + pd.Timedelta(minutes=22)], "label": ["MOAA/S 3"]})
+    events = pd.DataFrame({"occurred_at": [START + pd.Timedelta(minutes=22), START + pd.Timedelta(minutes=23)],
+                           "label": ["MOAA/S 3", "Nausea"]})
     fig = build_session_figure(readings([0], hr=[70]), default_protocol(), infusion_started_at=START,
                                infusion_stopped_at=START + pd.Timedelta(minutes=40), events=events)
-    marks = {a.text: a.x for a in fig.layout.annotations}
-    assert marks["Infusion start"] == 0 and marks["Infusion stop"] == 40 and marks["MOAA/S 3"] == 22
+    marks = annotations(fig)
+    assert marks["Infusion start"].x == 0 and marks["Infusion stop"].x == 40
+    assert marks["MOAA/S 3"].x == 22 and marks["Nausea"].x == 23
+    assert marks["MOAA/S 3"].y != marks["Nausea"].y  # neighbours are staggered so both stay readable
+    event_lines = [s for s in fig.layout.shapes if s.name == "MOAA/S 3"]
+    assert event_lines and all(s.line.dash == "dot" and s.x0 == 22 for s in event_lines)
+
+
+def test_event_text_is_shown_as_typed_never_as_markup():
+    events = pd.DataFrame({"occurred_at": [START], "label": ["<b>bold</b> & <a href='x'>"]})
+    fig = build_session_figure(readings([0], hr=[70]), default_protocol(), infusion_started_at=START, events=events)
+    texts = [a.text for a in fig.layout.annotations]
+    assert not any("<b>" in t or "<a " in t for t in texts)
+    assert any(t.startswith("&lt;b&gt;bold&lt;/b&gt; &amp;") for t in texts)
 
 
 def test_cuff_and_arterial_pressures_are_never_joined():
-    frame = readings([0, 1, 2, 3], sbp=[120, 131, 122, 133], dbp=[80, 70, 81, 71],
+    frame = readings([0, 1, 2, 3], sbp=[120, 131, 122, 133], dbp=[80, 70, 81, 71], hr=[70, 71, 72, 73],
                      bp_method=["cuff", "arterial", "cuff", "arterial"])
-    names = set(traces(build_session_figure(frame, default_protocol(), infusion_started_at=START)))
-    assert {"SBP (cuff)", "SBP (arterial)", "DBP (cuff)", "DBP (arterial)"} <= names and "SBP" not in names
+    shown = traces(build_session_figure(frame, default_protocol(), infusion_started_at=START))
+    assert {"SBP (cuff)", "SBP (arterial)", "DBP (cuff)", "DBP (arterial)"} <= set(shown) and "SBP" not in shown
+    assert list(shown["SBP (cuff)"].y) == [120, 122] and list(shown["SBP (arterial)"].y) == [131, 133]
+    assert shown["SBP (cuff)"].marker.symbol != shown["SBP (arterial)"].marker.symbol
 
 
-def test_no_readings_yet():
-    fig = build_session_figure(readings([]), default_protocol())
-    assert any(a.text == "No readings yet" for a in fig.layout.annotations)
+def test_one_method_is_one_plain_series_and_map_is_dashed():
+    fig = build_session_figure(readings([0, 5], sbp=[120, 125], dbp=[80, 82], map=[93, 96]), default_protocol(),
+                               infusion_started_at=START)
+    assert {"SBP", "DBP", "MAP"} <= set(traces(fig))
+    assert traces(fig)["MAP"].line.dash == "dash" and traces(fig)["SBP"].line.dash == "solid"
+    assert traces(fig)["SBP"].mode == "lines+markers"
 
 
-def test_breach_levels_handle_missing_values():
-    limits = default_protocol().limits["spo2"]
-    assert breach_levels(np.array([98, 91, 89, np.nan]), limits).tolist() == [0, 1, 2, 0]
+def test_hover_shows_local_clock_time_and_unit():
+    fig = build_session_figure(readings([0, 30], sbp=[120, 125], dbp=[80, 82], hr=[70, 75]), default_protocol(),
+                               infusion_started_at=START, tz="Europe/Berlin")
+    hr = traces(fig)["HR"]
+    assert list(hr.customdata[:, 0]) == ["15:00", "15:30"]  # 14:00 UTC is 15:00 in Berlin in November
+    assert "/min" in hr.hovertemplate and "mmHg" in traces(fig)["SBP"].hovertemplate
+    utc = traces(build_session_figure(readings([30], hr=[75]), default_protocol(), infusion_started_at=START))["HR"]
+    assert list(utc.customdata[:, 0]) == ["14:30 UTC"]
+
+
+def test_calm_layout_that_keeps_the_users_zoom():
+    fig = build_session_figure(readings([0], hr=[70]), default_protocol(), infusion_started_at=START)
+    assert fig.layout.hovermode == "x unified" and fig.layout.legend.orientation == "h"
+    assert fig.layout.uirevision and 700 <= fig.layout.height <= 900
+    assert fig.layout.template.layout.plot_bgcolor == "white"
+
+
+@pytest.mark.parametrize("frame", [readings([]), pd.DataFrame()], ids=["no rows", "no columns"])
+def test_no_readings_yet(frame):
+    fig = build_session_figure(frame, default_protocol())
+    assert "No readings yet" in annotations(fig) and not fig.data
+    json.loads(fig.to_json())
+    started = build_session_figure(frame, default_protocol(), infusion_started_at=START)
+    assert "Infusion start" in annotations(started) and "No readings yet" in annotations(started)
 
 
 def test_long_series_keeps_every_breach_and_both_extremes():
@@ -106,17 +211,36 @@ def test_long_series_keeps_every_breach_and_both_extremes():
     spikes = rng.choice(n, 25, replace=False)
     hr[spikes] = 145  # beyond critical: must all survive
     hr[123] = 41  # the lowest value
-    frame = readings(np.arange(n) / 60, hr=hr)
-    fig = build_session_figure(frame, default_protocol(), infusion_started_at=START, max_points=500)
+    fig = build_session_figure(readings(np.arange(n) / 60, hr=hr), default_protocol(), infusion_started_at=START,
+                               max_points=500)
     plotted = traces(fig)["HR"]
-    assert fig.layout.meta["downsampled"] and len(plotted.y) < 700
-    kept = set(np.round(np.array(plotted.x) * 60).astype(int))
-    assert set(spikes) <= kept and 123 in kept
+    assert fig.layout.meta["downsampled"] and len(plotted.y) <= 500 + 26 + 2
+    assert fig.layout.meta["points_in"] == n and fig.layout.meta["points_out"] == len(plotted.y)
+    kept = set(np.round(np.array(plotted.x) * 60).astype(int).tolist())
+    assert set(spikes.tolist()) <= kept and 123 in kept
     assert max(plotted.y) == 145 and min(plotted.y) == 41
     assert len(traces(fig)["HR critical"].y) == 26
 
 
-@pytest.mark.skipif(not REALDATA.exists(), reason="the real monitor exports (shared/realdata) are not beside the repo")
+def test_short_session_is_not_downsampled():
+    fig = build_session_figure(readings([0, 5, 10], hr=[70, 72, 74]), default_protocol(), infusion_started_at=START)
+    assert fig.layout.meta["downsampled"] is False
+    assert fig.layout.meta["points_in"] == fig.layout.meta["points_out"] == 3
+
+
+def test_a_day_at_one_reading_a_second_stays_small_to_send():
+    n = 86_400
+    rng = np.random.default_rng(11)
+    def noisy(mean, sd):
+        return rng.normal(mean, sd, n).round()
+    frame = readings(np.arange(n) / 60, sbp=noisy(125, 4), dbp=noisy(78, 3), hr=noisy(75, 4), spo2=noisy(97, 0.6),
+                     rr=noisy(14, 1))
+    fig = build_session_figure(frame, default_protocol(), infusion_started_at=START)
+    assert fig.layout.meta["downsampled"] and fig.layout.meta["points_out"] < 0.05 * fig.layout.meta["points_in"]
+    assert len(pio.to_json(fig, engine="orjson")) < 1_500_000
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason=f"the real monitor exports are not beside the repo ({REALDATA})")
 def test_real_monitor_export_keeps_its_extremes_when_thinned():
     raw = pd.read_csv(REALDATA / "mimic2wdb_s00001_numerics_1min.csv")
     frame = pd.DataFrame({"measured_at": START + pd.to_timedelta(raw["elapsed_min"], unit="min")})
@@ -126,11 +250,12 @@ def test_real_monitor_export_keeps_its_extremes_when_thinned():
     frame["temp_c"] = np.nan
     fig = build_session_figure(frame, default_protocol(), infusion_started_at=START, max_points=500)
     hr = traces(fig)["HR"]
-    assert len(hr.y) < len(frame)
+    assert fig.layout.meta["downsampled"] and len(hr.y) < frame["hr"].notna().sum()
     assert max(hr.y) == frame["hr"].max() and min(hr.y) == frame["hr"].min()
     assert len(traces(fig)["SBP"].y) == frame["sbp"].notna().sum()  # 152 cuff readings: none dropped
 
 
 def test_minutes_from():
-    times = pd.Series([START, START + pd.Timedelta(seconds=90)])
-    assert minutes_from(times, START).tolist() == [0, 1.5]
+    times = pd.Series([START, START + pd.Timedelta(seconds=90), pd.NaT])
+    assert minutes_from(times, START)[:2].tolist() == [0, 1.5] and np.isnan(minutes_from(times, START)[2])
+    assert minutes_from(times[:1], pd.Timestamp("2026-11-02 13:30")).tolist() == [30]  # naive origin is UTC

@@ -1,40 +1,81 @@
-"""Downsampling for speed never hides a breach or an extreme value."""
+"""Downsampling for speed never hides a threshold breach or a series' lowest or highest value."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.core.downsample import downsample_indices
 
 
-def test_short_series_are_kept_whole():
+def test_a_series_that_fits_is_kept_whole():
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    assert downsample_indices(np.arange(4.0), y, 4).tolist() == [0, 1, 2, 3]
+
+
+def test_unmeasured_values_are_never_chosen():
     y = np.array([1.0, 2.0, np.nan, 4.0])
     assert downsample_indices(np.arange(4.0), y, 10).tolist() == [0, 1, 3]
 
 
 def test_million_points_keep_injected_spikes_and_extremes():
-    n = 1_000_000
+    n, n_out = 1_000_000, 2000
     rng = np.random.default_rng(1)
     y = rng.normal(100, 5, n)
     spikes = rng.choice(n, 40, replace=False)
-    y[spikes] = 190
+    y[spikes] = 190  # breaches: every one must survive, not only the one that is the global maximum
     y[555] = 10
     keep = np.zeros(n, dtype=bool)
     keep[spikes] = True
-    idx = downsample_indices(np.arange(n, dtype=float), y, 2000, keep)
-    assert set(spikes) <= set(idx) and 555 in idx
-    assert len(idx) <= 2000 + 40 + 2
+    idx = downsample_indices(np.arange(n, dtype=float), y, n_out, keep)
+    assert set(spikes.tolist()) <= set(idx.tolist())
+    assert y[idx].min() == 10 and y[idx].max() == 190
+    assert len(idx) <= n_out + len(spikes) + 2
 
 
-@settings(max_examples=60, deadline=None)
-@given(values=st.lists(st.floats(0, 300, allow_nan=False), min_size=5, max_size=3000),
-       n_out=st.integers(4, 200), keep_seed=st.integers(0, 2**32 - 1))
-def test_max_min_and_kept_points_always_survive(values, n_out, keep_seed):
+def test_keep_may_be_an_index_array_and_nan_is_mapped_back():
+    n = 50_000
+    y = np.sin(np.arange(n) / 500.0) * 10 + 100
+    y[::7] = np.nan  # gaps: indices returned still point into the original arrays
+    y[20_001] = 250.0
+    y[30_002] = -5.0
+    breaches = np.array([101, 9_998, 40_000])
+    idx = downsample_indices(np.arange(n, dtype=float), y, 300, keep=breaches)
+    assert not np.isnan(y[idx]).any()
+    assert {20_001, 30_002, *breaches.tolist()} <= set(idx.tolist())
+
+
+def test_unsorted_x_still_keeps_extremes_and_breaches():
+    rng = np.random.default_rng(3)
+    x = rng.permutation(10_000).astype(float)
+    y = rng.normal(0, 1, 10_000)
+    idx = downsample_indices(x, y, 100, keep=np.array([5, 6]))
+    assert {int(np.argmin(y)), int(np.argmax(y)), 5, 6} <= set(idx.tolist())
+
+
+def test_a_keep_mask_of_the_wrong_length_is_refused():
+    with pytest.raises(ValueError):
+        downsample_indices(np.arange(10.0), np.arange(10.0), 4, keep=np.ones(9, dtype=bool))
+    with pytest.raises(ValueError):
+        downsample_indices(np.arange(10.0), np.arange(10.0), 4, keep=np.array([10]))
+
+
+values = st.lists(st.one_of(st.floats(0, 300, allow_nan=False), st.just(float("nan"))), min_size=5, max_size=3000)
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=values, n_out=st.integers(1, 200), keep_seed=st.integers(0, 2**32 - 1), as_mask=st.booleans())
+def test_max_min_and_kept_points_always_survive(values, n_out, keep_seed, as_mask):
     y = np.array(values)
-    keep = np.random.default_rng(keep_seed).random(len(y)) < 0.01
+    mask = np.random.default_rng(keep_seed).random(len(y)) < 0.02
+    keep = mask if as_mask else np.flatnonzero(mask)
     idx = downsample_indices(np.arange(len(y), dtype=float), y, n_out, keep)
-    assert y[idx].max() == y.max() and y[idx].min() == y.min()
-    assert set(np.flatnonzero(keep)) <= set(idx)
-    assert np.all(np.diff(idx) > 0)
+    measured = ~np.isnan(y)
+    assert np.all(np.diff(idx) > 0)  # sorted, unique
+    assert set(np.flatnonzero(mask & measured).tolist()) <= set(idx.tolist())
+    if measured.any():
+        assert y[idx].max() == np.nanmax(y) and y[idx].min() == np.nanmin(y)
+    assert not np.isnan(y[idx]).any()
+    assert len(idx) <= max(n_out, 4) + mask.sum() + 2
