@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.components.text import md_escape
 from dashboard.core.vitals import VITAL_BY_KEY
 from dashboard.services.alerting import ACK_ACTIONS, Alerting
-from dashboard.store.errors import StoreError
+from dashboard.core.errors import StoreError
 
 
 

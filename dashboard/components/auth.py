@@ -12,7 +12,7 @@ from dashboard.components.text import md_escape
 from dashboard.config import idle_minutes
 from dashboard.core.clock import utcnow
 from dashboard.services import accounts
-from dashboard.store.errors import StoreError
+from dashboard.core.errors import StoreError
 
 
 @st.cache_resource(show_spinner=False)

@@ -8,8 +8,8 @@ from dashboard.components.text import md_escape
 from dashboard.core.clock import today_in
 from dashboard.core.protocol import default_protocol
 from dashboard.services.records import Records
-from dashboard.store.errors import StoreError
-from dashboard.store.sessions import Session
+from dashboard.core.errors import StoreError
+from dashboard.core.sessions import Session
 
 SESSION_KEY = "session_id"
 

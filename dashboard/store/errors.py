@@ -1,13 +1,5 @@
-"""Errors the store raises with a message fit to show a user."""
+"""The store's errors, defined in dashboard.core.errors so pages and commands need not import the store."""
 
+from dashboard.core.errors import Conflict, NotFound, StoreError
 
-class StoreError(Exception):
-    """A request the store refuses; str(error) is a plain sentence for the user."""
-
-
-class NotFound(StoreError):
-    pass
-
-
-class Conflict(StoreError):
-    pass
+__all__ = ["Conflict", "NotFound", "StoreError"]

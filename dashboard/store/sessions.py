@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
@@ -10,33 +9,10 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
+from dashboard.core.sessions import STATUSES, Session  # noqa: F401  (also imported from here by older code)
 from dashboard.store.db import Bind, begin, connect
 from dashboard.store.errors import Conflict, NotFound
 from dashboard.store.schema import patients, sessions
-
-STATUSES = ("planned", "infusing", "recovery", "discharged")
-
-
-@dataclass(frozen=True)
-class Session:
-    id: int
-    code: str
-    patient_id: int
-    patient_code: str
-    session_date: date
-    infusion_number: int | None
-    protocol: str
-    planned_dose_mg: float | None
-    weight_kg: float | None
-    infusion_started_at: datetime | None
-    infusion_stopped_at: datetime | None
-    discharged_at: datetime | None
-    status: str
-
-    @property
-    def label(self) -> str:
-        number = f" · infusion {self.infusion_number}" if self.infusion_number else ""
-        return f"{self.code} · {self.patient_code} · {self.session_date:%Y-%m-%d}{number}"
 
 
 def create_patient(bind: Bind, code: str, *, by: str, year_of_birth: int | None = None,

@@ -15,7 +15,7 @@ from dashboard.core.csvfile import FIELD_LABELS, FIELDS, ImportOptions, NeedsSet
 from dashboard.core.csvfile.columns import detect
 from dashboard.core.roles import PermissionDenied
 from dashboard.services.imports import ImportPreview, Imports
-from dashboard.store.errors import StoreError
+from dashboard.core.errors import StoreError
 
 NOT_IMPORTED = "(not imported)"
 FROM_FILE = "(the file's session column)"

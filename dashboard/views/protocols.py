@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.components.context import clinic_tz, engine, records, require
 from dashboard.components.text import md_escape
 from dashboard.services.protocols import Protocols, parse
-from dashboard.store.errors import StoreError
+from dashboard.core.errors import StoreError
 
 
 def _editor(protocols: Protocols, name: str) -> None:

@@ -22,8 +22,8 @@ from dashboard.core.vitals import BP_METHODS
 from dashboard.services.alerting import Alerting
 from dashboard.services.protocols import resolve
 from dashboard.services.records import Records
-from dashboard.store.errors import StoreError
-from dashboard.store.sessions import Session
+from dashboard.core.errors import StoreError
+from dashboard.core.sessions import Session
 
 
 def _at(session: Session, clock: time, tz: str) -> datetime:

@@ -10,7 +10,7 @@ from dashboard.components.context import engine, require
 from dashboard.components.text import md_escape
 from dashboard.core.roles import ROLES
 from dashboard.services.accounts import Accounts
-from dashboard.store.errors import StoreError
+from dashboard.core.errors import StoreError
 
 
 def _run(step, done: str) -> None:
