@@ -7,19 +7,15 @@ from sqlalchemy import Engine
 
 from dashboard.config import clinic_timezone, database_url
 from dashboard.core.roles import Actor
-from dashboard.services.protocols import bootstrap
 from dashboard.services.records import Records
-from dashboard.store.db import get_engine, migrate
+from dashboard.services.runtime import open_database
 
 ACTOR_KEY = "actor"
 
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
-    migrate(url)
-    engine = get_engine(url)
-    bootstrap(engine)
-    return engine
+    return open_database(url)
 
 
 def engine() -> Engine:

@@ -1,0 +1,36 @@
+"""The database the app and the command line work on, and the server operator's own tasks on it.
+
+These run for whoever has the server's shell or starts the app (no signed-in user): bring the schema up to
+date, store the shipped protocols, load the sample sessions, give a PostgreSQL app role its rights.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from dashboard.config import database_url
+from dashboard.seed import SAMPLE_DIR, load_samples
+from dashboard.services.protocols import bootstrap
+from dashboard.store import grants
+from dashboard.store.db import get_engine, migrate
+
+
+def open_database(url: str | None = None) -> Engine:
+    """The engine for url (default DATABASE_URL), the schema migrated and the shipped protocols stored."""
+    url = url or database_url()
+    migrate(url)
+    engine = get_engine(url)
+    bootstrap(engine)
+    return engine
+
+
+def load_sample_sessions(engine: Engine, directory: Path | None = None) -> int:
+    """Load the sample sessions not loaded yet; returns how many were loaded."""
+    return load_samples(engine, directory or SAMPLE_DIR)
+
+
+def grant_app_role(engine: Engine, role: str) -> None:
+    """PostgreSQL: the app's role may read and insert, update only what it must, and delete nothing."""
+    grants.grant_app_role(engine, role)
