@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample-data", help="regenerate the sample session files from the seeded generator")
     sample.add_argument("--out", default=str(REPO_ROOT / "sample_data"))
     sample.set_defaults(func=cmd_sample_data)
-    from dashboard.cli_import import add_commands
+    from dashboard.cli.imports import add_commands
     add_commands(sub)
     return parser
 
