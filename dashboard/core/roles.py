@@ -16,6 +16,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reading.correct": frozenset({"nurse", "supervisor"}),
     "event.write": frozenset({"nurse", "supervisor"}),
     "alert.acknowledge": frozenset({"nurse", "supervisor"}),
+    "protocol.read": frozenset({"nurse", "supervisor"}),
     "protocol.edit": frozenset({"supervisor"}),
     "session.sign_off": frozenset({"supervisor"}),
     "audit.read": frozenset({"supervisor", "admin"}),

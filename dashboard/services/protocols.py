@@ -86,17 +86,20 @@ class Protocols:
 
     def names(self) -> list[str]:
         """Protocol names, the clinic default first."""
+        self.actor.require("protocol.read")
         names = store_protocols.names(self.engine)
         default = store_protocols.assigned(self.engine, "clinic", None)
         return sorted(names, key=lambda n: (n != default, n))
 
     def current(self, name: str) -> Protocol:
+        self.actor.require("protocol.read")
         stored = store_protocols.latest(self.engine, name)
         if stored is None:
             raise Conflict(f"no protocol named {name!r}")
         return _from_stored(stored)
 
     def history(self, name: str) -> pd.DataFrame:
+        self.actor.require("protocol.read")
         return store_protocols.history(self.engine, name)
 
     def save(self, definition: dict | str, *, reason: str) -> Protocol:
