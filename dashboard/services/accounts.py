@@ -10,11 +10,11 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from dashboard.core.clock import utcnow
-from dashboard.core.roles import ROLES, SYSTEM_ACTOR, Actor
+from dashboard.core.roles import ROLES, SYSTEM_ACTOR, Actor, PermissionDenied
 from dashboard.store import audit
 from dashboard.store import users as store_users
 from dashboard.store.db import begin
-from dashboard.store.errors import Conflict, StoreError
+from dashboard.store.errors import Conflict, NotFound, StoreError
 
 LOCK_AFTER = 5  # failed attempts in a row
 LOCK_BASE = timedelta(seconds=30)
@@ -157,3 +157,13 @@ def change_own_password(engine: Engine, actor: Actor, current: str, new: str) ->
     with begin(engine) as conn:
         store_users.set_fields(conn, actor.username, password=new, must_change_password=False)
         audit.record(conn, actor, "user.change_password", "user", actor.username)
+
+
+def acting_as(engine: Engine, username: str) -> Actor:
+    """The actor of an existing, enabled account, for work started on the server (the command line's --as)."""
+    user = store_users.get_user(engine, (username or "").strip())
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    if user.disabled:
+        raise PermissionDenied(f"the account {username!r} is disabled")
+    return Actor(user.username, user.role)

@@ -64,7 +64,7 @@ class Records:
     # writes
     def open_session(self, session_date: date, *, patient_code: str, new_patient: bool, protocol: str,
                      infusion_number: int | None = None, planned_dose_mg: float | None = None,
-                     weight_kg: float | None = None) -> int:
+                     weight_kg: float | None = None, code: str | None = None) -> int:
         self.actor.require("session.create")
         by = self.actor.username
         with begin(self.engine) as conn:
@@ -77,7 +77,7 @@ class Records:
                     raise NotFound(f"no patient with code {patient_code!r}")
             session_id = store_sessions.create_session(
                 conn, patient_id, session_date, by=by, protocol=protocol, infusion_number=infusion_number,
-                planned_dose_mg=planned_dose_mg, weight_kg=weight_kg)
+                planned_dose_mg=planned_dose_mg, weight_kg=weight_kg, code=code)
             created = store_sessions.get_session(conn, session_id)
             audit.record(conn, self.actor, "session.create", "session", session_id, session_id=session_id,
                          after=asdict(created))
