@@ -71,16 +71,8 @@ def _mapping(pairs: list[str]) -> dict[str, str | None]:
 
 
 def _actor(engine, username: str | None):
-    from dashboard.core.roles import SYSTEM_ACTOR, Actor
-    from dashboard.store.users import get_user
-    if not username:
-        return SYSTEM_ACTOR
-    user = get_user(engine, username)
-    if user is None:
-        raise ValueError(f"no user {username!r}")
-    if user.disabled:
-        raise ValueError(f"the account {username!r} is disabled")
-    return Actor(user.username, user.role)
+    from dashboard.cli.common import acting
+    return acting(engine, username)
 
 
 def _read(path: Path) -> bytes:
@@ -100,7 +92,7 @@ def _plain(text: object) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from dashboard.cli import _engine
+    from dashboard.cli.common import engine as _engine
     from dashboard.core.csvfile import ImportOptions
     from dashboard.services.imports import Imports
     path = Path(args.file)
@@ -140,7 +132,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from dashboard.cli import _engine
+    from dashboard.cli.common import engine as _engine
     from dashboard.core.roles import SYSTEM_ACTOR
     from dashboard.services.imports import Imports
     text = Imports(_engine(), SYSTEM_ACTOR, _zone(args.tz)).export(args.session)
