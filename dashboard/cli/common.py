@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
-def engine() -> "Engine":
+def engine() -> Engine:
     """The DATABASE_URL database, migrated and with the shipped protocols stored."""
     from dashboard.services.runtime import open_database
     return open_database()
@@ -30,7 +30,7 @@ def add_as_option(parser: argparse.ArgumentParser) -> None:
                         help="act as this existing, enabled account, with its role's rights (default: the system)")
 
 
-def acting(bind: "Engine", username: str | None) -> Actor:
+def acting(bind: Engine, username: str | None) -> Actor:
     """The system for no --as; otherwise the named account, refused when unknown or disabled."""
     if not username:
         return SYSTEM_ACTOR

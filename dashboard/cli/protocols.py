@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dashboard.cli.common import add_as_option, acting, engine
+from dashboard.cli.common import acting, add_as_option, engine
 
 
 def add_commands(sub) -> None:

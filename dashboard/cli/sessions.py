@@ -7,7 +7,7 @@ import inspect
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from dashboard.cli.common import add_as_option, acting, engine, parse_time, plain
+from dashboard.cli.common import acting, add_as_option, engine, parse_time, plain
 
 KINDS = {"side_effect": "side_effect", "moaas": "moaa_s", "cadss": "cadss"}  # command-line name -> stored kind
 CODE_LENGTH = 40  # as the database holds session and patient codes

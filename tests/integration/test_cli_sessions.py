@@ -172,8 +172,9 @@ def test_a_supervisor_may_choose_the_protocol_a_nurse_may_not(run, staff):
     (("start", "S-0001", "--at", "2999-01-01T09:00"), "--at 2999-01-01T09:00 is in the future"),
     (("start", "S-9999"), "no session 'S-9999'"),
     (("stop", "S-0001"), "the infusion has not started yet"),
-    (("event", "S-0001", "--kind", "side_effect"), "--kind side_effect needs --label, one of Nausea, Vomiting, "
-     "Headache, Dizziness, Dissociation, Hallucinations, Sedation, Anxiety, Other"),
+    (("event", "S-0001", "--kind", "side_effect"), ("--kind side_effect needs --label, one of Nausea, Vomiting, "
+                                                    "Headache, Dizziness, Dissociation, Hallucinations, Sedation, "
+                                                    "Anxiety, Other")),
     (("event", "S-0001", "--kind", "moaas"), "--kind moaas needs --score (0-5)"),
     (("event", "S-0001", "--kind", "moaas", "--score", "7"), "MOAA/S score 7 is outside 0-5"),
     (("event", "S-0001", "--kind", "side_effect", "--label", "Nausea", "--score", "2"),
@@ -199,7 +200,7 @@ def test_codes_from_users_are_shown_as_text_in_the_terminal(run, sqlite_url):
 
 
 def test_alerts_and_protocols_commands_act_as_the_named_account(run, staff):
-    url, engine = staff
+    url, _ = staff
     assert run("sessions", "open", "S-0001", "--patient", "P-1", "--new-patient", "--date", T0.date().isoformat(),
                url=url).returncode == 0
     assert run("alerts", "--session", "S-0001", "--json", "--as", "ana", url=url).returncode == 0

@@ -1,4 +1,5 @@
-"""Each role does only its own part, enforced in the services; every change leaves an audit entry."""
+"""Every change leaves an audit entry with who and what; the log cannot be rewritten. (Who may do what:
+test_role_matrix.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from dashboard.core.roles import ROLES, Actor, PermissionDenied
+from dashboard.core.roles import Actor
 from dashboard.services.accounts import Accounts
 from dashboard.services.audit_trail import audit_entries
 from dashboard.services.records import Records
@@ -17,7 +18,7 @@ from dashboard.store import sessions as store_sessions
 from dashboard.store.db import get_engine
 
 T0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=30)
-NURSE, SUPERVISOR, TRAINER, ADMIN = (Actor(f"{r}1", r) for r in ROLES)
+NURSE, SUPERVISOR, ADMIN = (Actor(f"{r}1", r) for r in ("nurse", "supervisor", "admin"))
 
 
 @pytest.fixture
@@ -37,10 +38,8 @@ def _records(engine, who):
     return Records(engine, who, "UTC")
 
 
-# What each action does, performed as `who`.
+# Changes, each performed as `who`.
 ACTIONS = {
-    "read sessions": lambda e, who, ids: _records(e, who).sessions(),
-    "read readings": lambda e, who, ids: _records(e, who).readings(ids["session"]),
     "open a session": lambda e, who, ids: _records(e, who).open_session(
         T0.date(), patient_code=f"P-{who.role}", new_patient=True, protocol="default"),
     "start the infusion": lambda e, who, ids: _records(e, who).start_infusion(ids["session"], T0),
@@ -51,31 +50,8 @@ ACTIONS = {
     "void a reading": lambda e, who, ids: _records(e, who).void_reading(ids["reading"], reason="wrong patient"),
     "record a side effect": lambda e, who, ids: _records(e, who).add_event(
         ids["session"], "side_effect", "Nausea", occurred_at=T0),
-    "read the audit log": lambda e, who, ids: audit_entries(e, who),
     "add a user": lambda e, who, ids: Accounts(e, who).add(f"new-{who.role}", "New", "nurse", "long enough pw 1"),
-    "list users": lambda e, who, ids: Accounts(e, who).list(),
 }
-CLINICAL = {"read sessions", "read readings", "open a session", "start the infusion", "record a reading",
-            "correct a reading", "void a reading", "record a side effect"}
-ALLOWED = {
-    "nurse": CLINICAL,
-    "supervisor": CLINICAL | {"read the audit log"},
-    "trainer": set(),
-    "admin": {"read the audit log", "add a user", "list users"},
-}
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", list(ACTIONS))
-def test_role_by_action_matrix(engine, ids, role, action):
-    who = Actor(f"{role}1", role)
-    if action in ALLOWED[role]:
-        ACTIONS[action](engine, who, ids)
-    else:
-        before = len(audit_entries(engine, ADMIN, limit=100000))
-        with pytest.raises(PermissionDenied, match=f"a {role} may not"):
-            ACTIONS[action](engine, who, ids)
-        assert len(audit_entries(engine, ADMIN, limit=100000)) == before  # a refusal changes nothing
 
 
 @pytest.mark.parametrize("action, audited", [
