@@ -11,6 +11,7 @@ from dashboard.cli.common import acting, add_as_option, engine, parse_time, plai
 
 KINDS = {"side_effect": "side_effect", "moaas": "moaa_s", "cadss": "cadss"}  # command-line name -> stored kind
 CODE_LENGTH = 40  # as the database holds session and patient codes
+LIMITS = {"--infusion-number": (1, 99), "--weight-kg": (0.5, 400), "--dose-mg": (0.5, 1000)}  # as on the Record page
 # step -> (Records method, what it records, the session field holding its time, help)
 STEPS = {
     "start": ("start_infusion", "infusion started", "infusion_started_at", "record the infusion start"),
@@ -170,6 +171,11 @@ def cmd_open(args: argparse.Namespace) -> int:
         day = date.fromisoformat(args.date)
     except ValueError:
         raise ValueError(f"--date {args.date!r} is not a day like 2026-11-02") from None
+    for flag, value in (("--infusion-number", args.infusion_number), ("--weight-kg", args.weight_kg),
+                        ("--dose-mg", args.dose_mg)):
+        low, high = LIMITS[flag]
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"{flag} {value:g} is outside {low:g}-{high:g}")
     started = _when(args.infusion_start, _tz(), "--infusion-start")
     records = _records(args)
     protocols = Protocols(records.engine, records.actor)
