@@ -35,6 +35,7 @@ PANELS = (
 COLORS = {"sbp": "#1f4e79", "dbp": "#4a90c2", "map": "#7f9fb8", "hr": "#8e3b46", "spo2": "#1b7f6b", "rr": "#6b4f9e"}
 LEVELS = ("warning", "critical")  # rank 1, rank 2
 METHOD_SYMBOLS = {"cuff": "circle", "arterial": "diamond", "manual": "square"}
+MARKERS_UP_TO = 400  # a denser series is drawn as a line only: its markers would merge into a smear
 PANEL_HEIGHTS = (0.34, 0.22, 0.22, 0.22)
 PANEL_GAP = 0.05
 GRID = "#eef1f4"
@@ -103,7 +104,7 @@ def _vital_traces(row: int, key: str, readings: pd.DataFrame, x: np.ndarray, clo
         name = f"{vital.short}{suffix}"
         traces.append(dict(
             type="scatter", xaxis=xref, yaxis=yref, x=x[sel], y=y_all[sel], customdata=clock[sel], name=name,
-            legendgroup=name, mode="lines+markers",
+            legendgroup=name, mode="lines+markers" if len(sel) <= MARKERS_UP_TO else "lines",
             line=dict(color=COLORS[key], width=1.5 if key == "map" else 2, dash="dash" if key == "map" else "solid"),
             marker=dict(size=5, symbol=METHOD_SYMBOLS.get(method, "circle")),
             hovertemplate=f"{name} %{{y:.1~f}} {vital.unit} · %{{customdata[0]:02d}}:%{{customdata[1]:02d}}{zone}"

@@ -378,6 +378,7 @@ def test_a_4_hour_session_at_1_hz_keeps_every_breach_after_thinning():
                                  if f"{key} {level}" in shown])
         assert set(hits.tolist()) <= set(np.round(marked * 60).astype(int).tolist()), key
     assert max(shown["SBP"].y) == sbp.max() and min(shown["SBP"].y) == sbp.min()
+    assert shown["SBP"].mode == "lines" and shown["SBP critical"].mode == "markers"  # breaches stand out of the line
 
 
 @settings(max_examples=80, deadline=None)
