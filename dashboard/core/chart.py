@@ -222,8 +222,9 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
         axes["xaxis"]["range"] = [-10, 60]  # the others match it
     axes["xaxis" + _axis(len(PANELS))[0][1:]]["title"] = dict(text=x_title)
 
-    # One Figure built from plain dicts: plotly validates once instead of on every add_trace/update.
-    return go.Figure(data=traces, layout=dict(
+    # One Figure from plain dicts, not validated: validation took half the build of a long session's figure and
+    # checks only what this module writes (tests validate a figure with every kind of element).
+    return go.Figure(_validate=False, data=traces, layout=dict(
         template=TEMPLATE, height=HEIGHT, margin=MARGIN,
         font=dict(size=12, color="#2c3e50"), hovermode="x unified", uirevision="session-chart",
         legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0, xanchor="left"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 from hypothesis import given, settings
@@ -391,3 +392,14 @@ def test_spread_labels_keep_their_order_and_distance_inside_the_panel(wanted, ex
     assert all(gap / 2 - 1e-6 <= p <= extent - gap / 2 + 1e-6 for p in placed)
     lone = spread([extent / 2], extent, LABEL_GAP_PX)
     assert lone == [extent / 2]  # nothing near: a label stays at its line
+
+
+def test_the_figure_is_valid_plotly_with_every_kind_of_element():
+    frame = readings([-5, 0, 1, 2, 3], sbp=[120, 185, 131, 165, 80], dbp=[80, 70, 81, 71, 50], map=[93, 108, 98, 102, 60],
+                     hr=[70, 150, 72, 40, 75], spo2=[98, 85, 97, 91, 96], rr=[14, 40, 15, 9, 16],
+                     bp_method=["cuff", "arterial", "cuff", "arterial", None])
+    events = pd.DataFrame({"occurred_at": [START + pd.Timedelta(minutes=2)], "label": ["Nausea"], "severity": ["mild"]})
+    fig = build_session_figure(frame, default_protocol(), infusion_started_at=START,
+                               infusion_stopped_at=START + pd.Timedelta(minutes=3), events=events, tz="Europe/Berlin")
+    checked = go.Figure(fig.to_dict())  # plotly's own validation: raises on any property it does not know
+    assert len(checked.data) == len(fig.data) and len(checked.layout.annotations) == len(fig.layout.annotations)
