@@ -21,9 +21,9 @@ def _what(row) -> str:
     return f"{row.message}{peak}" if row.rule != "limit" else f"{vital} {row.level}{peak}"
 
 
-def banner(alerting: Alerting, session_id: int, tz: str) -> None:
+def banner(alerting: Alerting, session_id: int, tz: str, readings: pd.DataFrame | None = None) -> None:
     """Unacknowledged high-priority alerts (and reminders), and a blood pressure that is overdue now."""
-    urgent, overdue = alerting.attention(session_id)
+    urgent, overdue = alerting.attention(session_id, readings=readings)
     for row in urgent.itertuples():
         again = "" if pd.isna(row.acked_at) else " — still active after acknowledgement"
         st.error(md_escape(f"{_what(row)} since {row.started_at.tz_convert(tz):%H:%M}{again}. "

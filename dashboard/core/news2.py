@@ -49,3 +49,16 @@ RESPONSE_TEXT = {
     "medium": "urgent review",
     "high": "emergency response",
 }
+
+
+def last_complete(readings: pd.DataFrame) -> pd.Series | None:
+    """news2, news2_max_single, news2_response of the last complete set (rows in time order), None if none.
+
+    Scores that one row only: the page needs the latest score, not one per reading of a long session.
+    """
+    if readings.empty or any(key not in readings for key in REQUIRED):
+        return None
+    complete = np.flatnonzero(readings[list(REQUIRED)].notna().all(axis=1).to_numpy())
+    if not len(complete):
+        return None
+    return news2(readings.iloc[[complete[-1]]]).iloc[0]

@@ -38,12 +38,15 @@ def session_frame(session) -> pd.DataFrame:
                          "discharged_at": pd.to_datetime([session.discharged_at], utc=True)})
 
 
-def evaluate_session(bind: Bind, session_id: int, now: datetime | None = None) -> pd.DataFrame:
-    """The session's alert episodes under the protocol it runs under."""
+def evaluate_session(bind: Bind, session_id: int, now: datetime | None = None,
+                     readings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The session's alert episodes under the protocol it runs under (readings: its readings in force, when
+    the caller has read them already)."""
     from dashboard.services.protocols import resolve
     session = store_sessions.get_session(bind, session_id)
     protocol, _, _ = resolve(bind, session)
-    readings = store_readings.session_readings(bind, session_id)
+    if readings is None:
+        readings = store_readings.session_readings(bind, session_id)
     return evaluate(readings, session_frame(session), protocol, now=None if now is None else pd.Timestamp(now))
 
 
@@ -86,8 +89,10 @@ class Alerting:
         self.actor.require("session.read")
         return store_alerts.unacknowledged_high(self.engine)
 
-    def attention(self, session_id: int, now: datetime | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(high-priority alerts needing a look, BP-overdue right now) for a session's banner."""
+    def attention(self, session_id: int, now: datetime | None = None,
+                  readings: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(high-priority alerts needing a look, BP-overdue right now) for a session's banner (readings: its
+        readings in force, when the page has read them already)."""
         from dashboard.services.protocols import resolve
         self.actor.require("session.read")
         session = store_sessions.get_session(self.engine, session_id)
@@ -96,7 +101,7 @@ class Alerting:
         urgent = needs_attention(self.alerts(session_id), protocol.reminder_min, now)
         overdue = pd.DataFrame()
         if session.infusion_started_at is not None and session.discharged_at is None:
-            live = evaluate_session(self.engine, session_id, now=now)
+            live = evaluate_session(self.engine, session_id, now=now, readings=readings)
             overdue = live[(live["rule"] == "bp_overdue") & live["ended_at"].isna()]
         return urgent, overdue
 

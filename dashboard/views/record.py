@@ -10,20 +10,24 @@ import streamlit as st
 
 from dashboard.components.alert_panel import alert_list, banner, toast_new
 from dashboard.components.context import records, require
+from dashboard.components.memo import memo
 from dashboard.components.session_chart import chart_events, draw_chart
 from dashboard.components.session_picker import pick_session
 from dashboard.components.text import md_escape
 from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_inputs
 from dashboard.core.clock import utcnow
 from dashboard.core.events import SEVERITIES, SIDE_EFFECTS
-from dashboard.core.news2 import RESPONSE_TEXT, news2
+from dashboard.core.news2 import RESPONSE_TEXT, last_complete
 from dashboard.core.tables import readings_display
+from dashboard.core.versions import change_stamp, in_force, newest_page, page_count
 from dashboard.core.vitals import BP_METHODS
 from dashboard.services.alerting import Alerting
 from dashboard.services.protocols import resolve
 from dashboard.services.records import Records
 from dashboard.core.errors import StoreError
 from dashboard.core.sessions import Session
+
+VERSIONS_PER_PAGE = 200
 
 
 def _at(session: Session, clock: time, tz: str) -> datetime:
@@ -162,11 +166,19 @@ def _event_forms(rec: Records, session: Session) -> None:
         st.form_submit_button("Record CADSS", on_click=record, args=("cadss", "CADSS", "cadss_score", None, "cadss_time"))
 
 
-def _reading_label(row, tz: str) -> str:
-    def num(value) -> str:
-        return "–" if pd.isna(value) else f"{value:g}"
-    return (f"#{int(row.id)} at {row.measured_at.tz_convert(tz):%H:%M}: BP {num(row.sbp)}/{num(row.dbp)}, "
-            f"HR {num(row.hr)}, SpO2 {num(row.spo2)}")
+def _reading_labels(current: pd.DataFrame, tz: str) -> dict[int, str]:
+    """'#12 at 14:05: BP 128/82, HR 74, SpO2 98' per reading, kept until the readings change (a session at
+    1 Hz has 14,400 of them: built from plain lists, not row by row through pandas)."""
+    def build() -> dict[int, str]:
+        def num(value: float) -> str:
+            return "–" if value != value else f"{value:g}"
+        local = current["measured_at"].dt.tz_convert(tz)
+        columns = (current["id"].tolist(), local.dt.hour.tolist(), local.dt.minute.tolist(),
+                   *(current[key].tolist() for key in ("sbp", "dbp", "hr", "spo2")))
+        return {int(i): f"#{i} at {h:02d}:{m:02d}: BP {num(sbp)}/{num(dbp)}, HR {num(hr)}, SpO2 {num(spo2)}"
+                for i, h, m, sbp, dbp, hr, spo2 in zip(*columns)}
+    stamp = (len(current), int(current["id"].max()), int(current["session_id"].iloc[0]), tz)
+    return memo("reading_labels", stamp, build)
 
 
 def _correction_form(rec: Records, session: Session, current: pd.DataFrame) -> None:
@@ -175,7 +187,7 @@ def _correction_form(rec: Records, session: Session, current: pd.DataFrame) -> N
         if current.empty:
             st.caption("No readings to correct yet.")
             return
-        labels = {int(r.id): _reading_label(r, rec.tz) for r in current.itertuples()}
+        labels = _reading_labels(current, rec.tz)
         st.selectbox("Reading", list(labels), index=None, format_func=labels.get, key="corr_reading",
                      placeholder="Choose the reading to correct…", on_change=_prefill_correction,
                      args=(current, rec.tz))
@@ -192,15 +204,29 @@ def _correction_form(rec: Records, session: Session, current: pd.DataFrame) -> N
         st.caption("The original stays in the record, struck through, with who corrected it, when and why.")
 
 
-def _news2(current: pd.DataFrame) -> None:
-    scores = news2(current).dropna(subset=["news2"]) if len(current) else pd.DataFrame()
-    if scores.empty:
+def _news2(current: pd.DataFrame, changed) -> None:
+    last = memo("news2", changed, lambda: last_complete(current))
+    if last is None:
         st.caption("NEWS2: no complete set yet (RR, SpO2, systolic BP and HR together).")
         return
-    last = scores.iloc[-1]
     st.metric("NEWS2, last complete set", f"{last['news2']:g}",
               help="Royal College of Physicians score, room air, alert patient assumed")
     st.caption(f"Response: {RESPONSE_TEXT[last['news2_response']]}.")
+
+
+@st.fragment  # paging through the versions reruns this table only
+def _versions_table(history: pd.DataFrame, tz: str, session_id: int) -> None:
+    pages = page_count(len(history), VERSIONS_PER_PAGE)
+    st.markdown("**Readings** (all versions, newest first; replaced ones struck through)")
+    page = 1
+    if pages > 1:
+        page = st.number_input(f"Page (1 = newest, {pages} pages)", min_value=1, max_value=pages, value=1, step=1,
+                               key=f"versions_page_{session_id}")
+    shown = newest_page(history, page, VERSIONS_PER_PAGE)
+    st.dataframe(readings_display(shown, tz).iloc[::-1], hide_index=True, width="stretch")
+    if pages > 1:
+        newest = (page - 1) * VERSIONS_PER_PAGE + 1
+        st.caption(f"Versions {newest:,}–{newest + len(shown) - 1:,} of {len(history):,}, newest first.")
 
 
 def _flash() -> None:
@@ -223,22 +249,25 @@ def render() -> None:
     st.subheader(md_escape(session.label))
     dose = f" · planned dose {session.planned_dose_mg:g} mg" if session.planned_dose_mg else ""
     st.caption(md_escape(f"Protocol: {protocol.name} v{protocol.version} ({source}){dose}"))
-    banner(alerting, session.id, rec.tz)
+    history = rec.readings(session.id, history=True)  # the one read of the readings per rerun
+    current = in_force(history)
+    banner(alerting, session.id, rec.tz, readings=current)
     toast_new(st.session_state.pop("raised", pd.DataFrame()))
     _flash()
     _infusion_controls(rec, session)
-    entry, chart = st.columns([2, 3], gap="large")
+    events = rec.events(session.id)
+    changed = (session.id, change_stamp(history, events))
+    entry, side = st.columns([3, 2], gap="large")
     with entry:
         _entry_form(rec, session)
+    with side:
         _event_forms(rec, session)
-    current = rec.readings(session.id)
-    with chart:
-        draw_chart(current, chart_events(rec.events(session.id)), started_at=session.infusion_started_at,
-                   stopped_at=session.infusion_stopped_at, key=f"chart_{session.id}", protocol=protocol)
-        _news2(current)
+        _news2(current, changed)
+    # Full width: the four panels need it to be read at a glance (the form is beside, not over, the chart).
+    draw_chart(current, chart_events(events), started_at=session.infusion_started_at,
+               stopped_at=session.infusion_stopped_at, key=f"chart_{session.id}", protocol=protocol, changed=changed)
     alert_list(alerting, session.id, rec.tz)
-    st.markdown("**Readings** (all versions; replaced ones struck through)")
-    st.dataframe(readings_display(rec.readings(session.id, history=True), rec.tz), hide_index=True, width="stretch")
+    _versions_table(history, rec.tz, session.id)
     _correction_form(rec, session, current)
 
 

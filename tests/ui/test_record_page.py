@@ -129,3 +129,64 @@ def test_hostile_text_is_shown_as_typed_never_run(app_env):
     button(at, "Save reading").click().run()
     assert at.dataframe[-1].value.iloc[0]["Note"] == "=HYPERLINK(\"http://evil\") <script>alert(1)</script>"
     assert not any("<script>" in m.value for m in at.markdown)
+
+
+def add_monitor_readings(engine, session_id: int, n: int, *, minutes_back: int = 200):
+    """n readings a few seconds apart, as a monitor file would store them (newest just before now)."""
+    import numpy as np
+    import pandas as pd
+
+    from dashboard.core.clock import utcnow
+    end = pd.Timestamp(utcnow()) - pd.Timedelta(minutes=1)
+    frame = pd.DataFrame({"session_id": session_id,
+                          "measured_at": end - pd.to_timedelta(np.arange(n)[::-1] * (minutes_back * 60 // n), unit="s"),
+                          "sbp": 120.0 + np.arange(n) % 20, "dbp": 80.0, "hr": 70.0 + np.arange(n) % 10,
+                          "spo2": 98.0, "rr": 14.0, "bp_method": "cuff"})
+    store_readings.add_readings(engine, frame, by="monitor")
+    return frame
+
+
+def test_chart_on_the_record_page_takes_the_full_width_with_labels_and_severity(app_env, today_session):
+    at = open_app(today_session)
+    at.time_input(key="entry_time").set_value(minutes_ago(3))
+    fill(at, sbp="186", dbp="84", hr="74", spo2="98", rr="14")
+    button(at, "Save reading").click().run()
+    at.selectbox(key="se_label").set_value("Vomiting")
+    at.selectbox(key="se_severity").set_value("severe")
+    button(at, "Record side effect").click().run()
+    assert not at.exception
+    assert not any(col.get("plotly_chart") for col in at.columns)  # not squeezed into a column beside the form
+    layout = chart_spec(at)["layout"]
+    notes = {n["text"]: n for n in layout["annotations"]}
+    assert "Vomiting (severe)" in notes and "severe" in notes["Vomiting (severe)"]["hovertext"]
+    labels = [n for n in layout["annotations"] if n.get("name", "").endswith(" label")]
+    assert {"SBP 180", "SBP 90", "DBP 100", "DBP 110"} <= {n["text"] for n in labels}
+    assert all(n["x"] == 1 and n["xanchor"] == "left" for n in labels)  # beside the plot, in its margin
+    assert plotted(at)["SBP critical"] == [186]
+
+
+def test_readings_stored_elsewhere_show_on_the_next_rerun(app_env, today_session):
+    at = open_app(today_session)
+    assert "No readings yet" in json.dumps(chart_spec(at)["layout"]["annotations"])
+    add_monitor_readings(app_env, today_session, 30)
+    at.run()  # nothing typed here: the page must still notice the session changed
+    assert len(plotted(at)["SBP"]) == 30
+    assert any(m.label == "NEWS2, last complete set" for m in at.metric)
+    assert len(at.dataframe[-1].value) == 30
+
+
+def test_versions_table_pages_through_a_long_session_newest_first(app_env, today_session):
+    frame = add_monitor_readings(app_env, today_session, 450)
+    at = open_app(today_session)
+    assert not at.exception
+    table = at.dataframe[-1].value
+    stored = store_readings.session_readings(app_env, today_session)
+    newest = stored["id"].iloc[-200:][::-1].tolist()
+    assert len(table) == 200 and table["#"].tolist() == newest  # page 1: the newest 200, newest first
+    assert any("Versions 1–200 of 450" in c.value for c in at.caption)
+    pager = at.number_input(key=f"versions_page_{today_session}")
+    pager.set_value(3).run()
+    table = at.dataframe[-1].value
+    assert table["#"].tolist() == stored["id"].iloc[:50][::-1].tolist()  # the oldest 50
+    assert any("Versions 401–450 of 450" in c.value for c in at.caption)
+    assert len(plotted(at)["SBP"]) == len(frame)  # paging the table never thins the chart

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.core.chart import breach_levels, build_session_figure, minutes_from
-from dashboard.core.protocol import default_protocol
+from dashboard.core.chart_limits import LABEL_FONT, LABEL_GAP_PX
+from dashboard.core.labels import spread
+from dashboard.core.protocol import default_protocol, load_protocol
 
 START = pd.Timestamp("2026-11-02 14:00", tz="UTC")
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
@@ -38,6 +41,14 @@ def lines_on(fig, yref: str) -> set[float]:
 
 def annotations(fig) -> dict:
     return {a.text: a for a in fig.layout.annotations}
+
+
+def hover_clock(trace) -> list[str]:
+    """The clock time each point's hover shows, filled in as plotly.js does (d3 '02d' = two digits)."""
+    template = trace.hovertemplate
+    assert "%{customdata[0]:02d}:%{customdata[1]:02d}" in template
+    zone = template.split("%{customdata[1]:02d}")[1].split("<extra>")[0]
+    return [f"{int(h):02d}:{int(m):02d}{zone}" for h, m in trace.customdata]
 
 
 def test_four_panels_stacked_on_one_time_axis():
@@ -84,7 +95,8 @@ def test_a_185_systolic_is_marked_critical_and_165_warning():
     assert list(traces(fig)["SBP warning"].y) == [165]
     assert traces(fig)["SBP critical"].marker.color != traces(fig)["SBP warning"].marker.color
     assert "DBP critical" not in traces(fig) and "DBP warning" not in traces(fig)
-    assert list(traces(fig)["SBP"].customdata[:, 1]) == ["", " (warning)", " (critical)"]  # said in the hover too
+    # said in the hover too, in words
+    assert "critical" in traces(fig)["SBP critical"].hovertemplate and "warning" in traces(fig)["SBP warning"].hovertemplate
 
 
 @settings(max_examples=60, deadline=None)
@@ -182,10 +194,10 @@ def test_hover_shows_local_clock_time_and_unit():
     fig = build_session_figure(readings([0, 30], sbp=[120, 125], dbp=[80, 82], hr=[70, 75]), default_protocol(),
                                infusion_started_at=START, tz="Europe/Berlin")
     hr = traces(fig)["HR"]
-    assert list(hr.customdata[:, 0]) == ["15:00", "15:30"]  # 14:00 UTC is 15:00 in Berlin in November
+    assert hover_clock(hr) == ["15:00", "15:30"]  # 14:00 UTC is 15:00 in Berlin in November
     assert "/min" in hr.hovertemplate and "mmHg" in traces(fig)["SBP"].hovertemplate
     utc = traces(build_session_figure(readings([30], hr=[75]), default_protocol(), infusion_started_at=START))["HR"]
-    assert list(utc.customdata[:, 0]) == ["14:30 UTC"]
+    assert hover_clock(utc) == ["14:30 UTC"]
 
 
 def test_calm_layout_that_keeps_the_users_zoom():
@@ -259,3 +271,135 @@ def test_minutes_from():
     times = pd.Series([START, START + pd.Timedelta(seconds=90), pd.NaT])
     assert minutes_from(times, START)[:2].tolist() == [0, 1.5] and np.isnan(minutes_from(times, START)[2])
     assert minutes_from(times[:1], pd.Timestamp("2026-11-02 13:30")).tolist() == [30]  # naive origin is UTC
+
+
+def panel_geometry(fig, yref: str) -> tuple[float, float, float]:
+    """(range low, range high, height in pixels) of the panel on y axis yref, as the browser lays it out."""
+    axis = fig.layout["yaxis" + yref[1:]]
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    return axis.range[0], axis.range[1], (axis.domain[1] - axis.domain[0]) * plot_px
+
+
+def threshold_labels(fig) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for note in fig.layout.annotations:
+        if (note.name or "").endswith(" label"):
+            out.setdefault(note.yref, []).append(note)
+    return out
+
+
+def test_no_sbp_zone_is_shaded_over_diastolic_values():
+    frame = readings(range(0, 60, 5), sbp=[88, 95, 120, 135, 150, 158, 165, 172, 178, 185, 190, 140],
+                     dbp=[50, 58, 70, 80, 88, 92, 96, 99, 98, 97, 95, 85])
+    for protocol in (default_protocol(), load_protocol("esketamine-rems.json")):
+        fig = build_session_figure(frame, protocol, infusion_started_at=START)
+        dbp_values = list(traces(fig)["DBP"].y)
+        zones = [(s.y0, s.y1) for s in fig.layout.shapes if s.type == "rect" and s.yref == "y"]
+        assert zones  # the SBP warning and critical zones are still shaded
+        assert not any(low < v < high for low, high in zones for v in dbp_values)
+        dbp = protocol.limits["dbp"]
+        normal = (dbp.warning_low, dbp.warning_high)
+        assert all(high <= normal[0] or low >= normal[1] for low, high in zones)  # whatever DBP a patient has
+
+
+def test_a_clinic_whose_sbp_zone_would_cover_normal_diastolic_gets_no_zone_there():
+    protocol = default_protocol().model_copy(deep=True)
+    protocol.limits["sbp"].warning_high, protocol.limits["sbp"].critical_high = 95, 150  # a made-up strict clinic
+    fig = build_session_figure(readings([0], sbp=[120], dbp=[80]), protocol, infusion_started_at=START)
+    zones = [(s.y0, s.y1) for s in fig.layout.shapes if s.type == "rect" and s.yref == "y"]
+    assert zones == [(150, 1000)]  # 95-150 would lie over normal DBP values: lines only there
+    assert {95, 150} <= lines_on(fig, "y")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(150, 260), st.floats(20, 70), st.floats(35, 200), st.floats(85, 100))
+def test_threshold_labels_never_overlap_and_stay_beside_their_panel(sbp_max, dbp_min, hr_max, spo2_min):
+    frame = readings([0, 5, 10], sbp=[120, sbp_max, 130], dbp=[dbp_min, 80, 85], hr=[70, hr_max, 72],
+                     spo2=[97, spo2_min, 98], rr=[14, 15, 16])
+    fig = build_session_figure(frame, default_protocol(), infusion_started_at=START)
+    labels = threshold_labels(fig)
+    assert {"SBP 90", "DBP 100", "SBP 160", "SBP 180", "DBP 110"} == {n.text for n in labels["y"]}
+    for yref, notes in labels.items():
+        low, high, panel_px = panel_geometry(fig, yref)
+        px = sorted((n.y - low) / (high - low) * panel_px for n in notes)
+        assert all(b - a >= LABEL_GAP_PX - 1e-6 for a, b in zip(px, px[1:])), (yref, px)  # no two overlap
+        assert px[0] >= LABEL_GAP_PX / 2 - 1e-6 and px[-1] <= panel_px - LABEL_GAP_PX / 2 + 1e-6  # none cut off
+        for note in notes:  # beside the plot, in a margin wide enough for the text
+            assert note.xref.endswith("domain") and note.x == 1 and note.xanchor == "left"
+            assert fig.layout.margin.r >= note.xshift + 0.65 * LABEL_FONT * len(note.text)
+            line = next(s for s in fig.layout.shapes if s.type == "line" and s.yref == yref
+                        and f"{s.y0:g}" == note.text.split()[-1])
+            assert note.font.color == line.line.color  # a label has its line's colour
+
+
+def test_labels_of_close_lines_sit_beside_their_own_lines_in_order():
+    fig = build_session_figure(readings([0, 5], sbp=[60, 250], dbp=[30, 90]), default_protocol(),
+                               infusion_started_at=START)
+    by_text = {n.text: n.y for n in threshold_labels(fig)["y"]}
+    assert by_text["SBP 90"] < by_text["DBP 100"] < by_text["DBP 110"] < by_text["SBP 160"] < by_text["SBP 180"]
+    low, high, panel_px = panel_geometry(fig, "y")
+    mmhg_per_label = LABEL_GAP_PX / panel_px * (high - low)
+    assert abs(by_text["SBP 180"] - 180) < mmhg_per_label  # lines far from others keep their label at the line
+
+
+def test_side_effect_severity_is_shown_on_its_mark_and_in_its_hover():
+    events = pd.DataFrame({"occurred_at": [START + pd.Timedelta(minutes=12), START + pd.Timedelta(minutes=30),
+                                           START + pd.Timedelta(minutes=31)],
+                           "label": ["Nausea", "A very long description of a headache", "MOAA/S 3"],
+                           "severity": ["severe", "mild", None]})
+    fig = build_session_figure(readings([0], hr=[70]), default_protocol(), infusion_started_at=START, events=events,
+                               tz="Europe/Berlin")
+    marks = annotations(fig)
+    assert marks["Nausea (severe)"].hovertext == "Nausea, severe · 15:12"
+    long = next(t for t in marks if t.startswith("A very long"))
+    assert long.endswith("… (mild)") and len(long) <= 24  # cut, but never the severity
+    assert marks[long].hovertext == "A very long description of a headache, mild · 15:30"
+    assert marks["MOAA/S 3"].hovertext == "MOAA/S 3 · 15:31"  # a score has no severity
+    severe = [s for s in fig.layout.shapes if s.name == "Nausea"]
+    mild = [s for s in fig.layout.shapes if s.name.startswith("A very long")]
+    assert severe[0].line.width > mild[0].line.width  # a severe effect stands out
+
+
+def test_a_4_hour_session_at_1_hz_keeps_every_breach_after_thinning():
+    n = 14_400
+    rng = np.random.default_rng(5)
+    sbp, hr, spo2 = rng.normal(125, 4, n).round(), rng.normal(78, 3, n).round(), rng.normal(97, 0.5, n).round()
+    highs, lows, desats = rng.choice(n, 40, replace=False), rng.choice(n, 30, replace=False), rng.choice(n, 20, replace=False)
+    sbp[highs] = rng.choice([165, 185, 201], 40)
+    hr[lows] = 44
+    spo2[desats] = rng.choice([88, 91], 20)
+    frame = readings(np.arange(n) / 60, sbp=sbp, dbp=sbp - 45, hr=hr, spo2=spo2, rr=np.full(n, 14.0))
+    fig = build_session_figure(frame, default_protocol(), infusion_started_at=START)
+    shown = traces(fig)
+    assert fig.layout.meta["downsampled"] and fig.layout.meta["points_out"] < 0.2 * fig.layout.meta["points_in"]
+    for key, hits in (("SBP", highs), ("HR", lows), ("SpO2", desats)):
+        kept = set(np.round(np.asarray(shown[key].x) * 60).astype(int).tolist())
+        assert set(hits.tolist()) <= kept, key
+        marked = np.concatenate([np.asarray(shown[f"{key} {level}"].x) for level in ("warning", "critical")
+                                 if f"{key} {level}" in shown])
+        assert set(hits.tolist()) <= set(np.round(marked * 60).astype(int).tolist()), key
+    assert max(shown["SBP"].y) == sbp.max() and min(shown["SBP"].y) == sbp.min()
+    assert shown["SBP"].mode == "lines" and shown["SBP critical"].mode == "markers"  # breaches stand out of the line
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.floats(-50, 400), min_size=1, max_size=12), st.floats(60, 400))
+def test_spread_labels_keep_their_order_and_distance_inside_the_panel(wanted, extent):
+    placed = spread(wanted, extent, LABEL_GAP_PX)
+    gap = min(LABEL_GAP_PX, extent / len(wanted))
+    ranked = [p for _, p in sorted(zip(wanted, placed), key=lambda pair: pair[0])]
+    assert all(b - a >= gap - 1e-6 for a, b in zip(ranked, ranked[1:]))
+    assert all(gap / 2 - 1e-6 <= p <= extent - gap / 2 + 1e-6 for p in placed)
+    lone = spread([extent / 2], extent, LABEL_GAP_PX)
+    assert lone == [extent / 2]  # nothing near: a label stays at its line
+
+
+def test_the_figure_is_valid_plotly_with_every_kind_of_element():
+    frame = readings([-5, 0, 1, 2, 3], sbp=[120, 185, 131, 165, 80], dbp=[80, 70, 81, 71, 50], map=[93, 108, 98, 102, 60],
+                     hr=[70, 150, 72, 40, 75], spo2=[98, 85, 97, 91, 96], rr=[14, 40, 15, 9, 16],
+                     bp_method=["cuff", "arterial", "cuff", "arterial", None])
+    events = pd.DataFrame({"occurred_at": [START + pd.Timedelta(minutes=2)], "label": ["Nausea"], "severity": ["mild"]})
+    fig = build_session_figure(frame, default_protocol(), infusion_started_at=START,
+                               infusion_stopped_at=START + pd.Timedelta(minutes=3), events=events, tz="Europe/Berlin")
+    checked = go.Figure(fig.to_dict())  # plotly's own validation: raises on any property it does not know
+    assert len(checked.data) == len(fig.data) and len(checked.layout.annotations) == len(fig.layout.annotations)
