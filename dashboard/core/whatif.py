@@ -11,8 +11,8 @@ from dashboard.core.protocol import Protocol
 from dashboard.core.whatif_reasons import Context, explain
 
 PRIORITIES = ("high", "medium", "low")
-CHANGE_COLUMNS = ["session_id", "session", "change", "priority", "rule", "vital", "level", "started_at", "start",
-                  "peak_value", "why"]
+CHANGE_COLUMNS = ["session_id", "session", "change", "alert", "priority", "rule", "vital", "level", "started_at",
+                  "start", "peak_value", "why"]
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def compare(readings: pd.DataFrame, sessions: pd.DataFrame, current: Protocol, d
 
     added, removed = changed_alerts(*_candidates(memo, used_now, used_draft, now, then))
     context = Context(prep, current, draft, tz, now, then)
-    changes = pd.concat([explain(added, "added", context), explain(removed, "removed", context)],
+    changes = pd.concat([explain(added, "added", context, removed), explain(removed, "removed", context, added)],
                         ignore_index=True)
     changes.insert(1, "session", _labels(changes["session_id"], codes))
     changes = changes.sort_values(["session", "started_at", "change"], kind="stable").reset_index(drop=True)

@@ -25,22 +25,25 @@ class Context:
     draft_alerts: pd.DataFrame
 
 
-def explain(episodes: pd.DataFrame, change: str, ctx: Context) -> pd.DataFrame:
-    """The episodes one protocol raises and the other does not, with start (clinic zone) and why."""
-    columns = ["session_id", "change", "priority", "rule", "vital", "level", "started_at", "start", "peak_value",
+def explain(episodes: pd.DataFrame, change: str, ctx: Context, counterpart: pd.DataFrame) -> pd.DataFrame:
+    """The episodes one protocol raises and the other does not, with start (clinic zone) and why.
+
+    counterpart: the episodes only the other protocol raises (an overlap with one of them is a moved alert).
+    """
+    columns = ["session_id", "change", "alert", "priority", "rule", "vital", "level", "started_at", "start", "peak_value",
                "why"]
     if not len(episodes):
         return pd.DataFrame(columns=columns)
     episodes = episodes.reset_index(drop=True)
-    other = _overlapping(episodes, ctx.current_alerts if change == "added" else ctx.draft_alerts)
+    other = _overlapping(episodes, ctx.current_alerts if change == "added" else ctx.draft_alerts, counterpart)
     why = [_why(row, change, ctx, other.get(i)) for i, row in enumerate(episodes.itertuples(index=False))]
     local = episodes["started_at"].dt.tz_convert(ctx.tz).dt.strftime("%Y-%m-%d %H:%M")
-    return episodes.assign(change=change, start=local, why=why)[columns]
+    return episodes.assign(change=change, alert=episodes["message"], start=local, why=why)[columns]
 
 
-def _overlapping(episodes: pd.DataFrame, other: pd.DataFrame) -> dict[int, pd.Timestamp]:
-    """For each episode, the start of the earliest episode of the same kind the other protocol raises at
-    an overlapping time (the same alert starting earlier or later, or merged with another)."""
+def _overlapping(episodes: pd.DataFrame, other: pd.DataFrame, counterpart: pd.DataFrame) -> dict[int, tuple]:
+    """For each episode, the earliest episode of the same kind the other protocol raises at an overlapping
+    time: (its start, whether it too is only in the other protocol, i.e. the same alert moved)."""
     theirs = other[other["session_id"].isin(episodes["session_id"].unique())][GROUP + ["started_at", "ended_at"]]
     pairs = episodes[GROUP + ["started_at", "ended_at"]].reset_index(names="row").merge(
         theirs, on=GROUP, suffixes=("", "_other"))
@@ -48,21 +51,25 @@ def _overlapping(episodes: pd.DataFrame, other: pd.DataFrame) -> dict[int, pd.Ti
         return {}
     hit = pairs[(pairs["started_at_other"] < pairs["ended_at"].fillna(FAR))
                 & (pairs["started_at"] < pairs["ended_at_other"].fillna(FAR))]
-    return hit.sort_values("started_at_other").groupby("row")["started_at_other"].first().to_dict()
+    moved = hit.merge(counterpart[GROUP + ["started_at"]].rename(columns={"started_at": "started_at_other"}),
+                      on=GROUP + ["started_at_other"], how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    hit = hit.assign(moved=moved).sort_values("started_at_other").groupby("row").first()
+    return {row: (start, bool(m)) for row, start, m in zip(hit.index, hit["started_at_other"], hit["moved"])}
 
 
-def _why(row, change: str, ctx: Context, other_start: pd.Timestamp | None) -> str:
+def _why(row, change: str, ctx: Context, other: tuple | None) -> str:
     reason = {"limit": _limit, "baseline_change": _baseline, "multiple_warnings": _escalation,
               "pre_dose_caution": _pre_dose, "bp_overdue": _overdue}.get(row.rule, _other)(row, change, ctx)
-    if other_start is None:
+    if other is None:
         return reason if change == "added" else f"no longer raised: {reason}"
-    at = _hm(other_start, ctx.tz)
-    if change == "added":
-        lead = f"raised earlier (the current version raises it at {at})" if other_start > row.started_at else \
-            f"a separate alert (the current version still counts it as the one from {at})"
+    start, moved = other
+    at, mine = _hm(start, ctx.tz), _hm(row.started_at, ctx.tz)
+    if moved:
+        lead = f"raised at {mine} instead of {at}" if change == "added" else f"the draft raises it at {at} instead"
+    elif change == "added":
+        lead = f"a separate alert (the current version still counts it as the one from {at})"
     else:
-        lead = f"raised later, at {at}" if other_start > row.started_at else \
-            f"no longer separate: part of the draft's alert from {at}"
+        lead = f"no longer separate: part of the draft's alert from {at}"
     return f"{lead}: {reason}"
 
 

@@ -71,12 +71,22 @@ def test_shorter_persistence_moves_an_alert_earlier_and_the_session_differs_with
     protocol.persistence["warning"] = Persistence(readings=1)
     result = compare(readings([0, 5, 10, 15], hr=[90, 125, 128, 90]), sessions(), P, protocol, TZ)
     why = dict(zip(result.changes["change"], result.changes["why"]))
-    assert why["added"] == ("raised earlier (the current version raises it at 09:10): HR 125 at 09:05 is above the "
-                            "warning high 120 (both versions); the draft raises it after 1 reading (current 2 "
-                            "readings in a row)")
-    assert why["removed"].startswith("no longer separate: part of the draft's alert from 09:05")
+    assert why["added"] == ("raised at 09:05 instead of 09:10: HR 125 at 09:05 is above the warning high 120 (both "
+                            "versions); the draft raises it after 1 reading (current 2 readings in a row)")
+    assert why["removed"].startswith("the draft raises it at 09:05 instead: HR 128 at 09:10")
     assert result.totals["change"].tolist() == [0, 0, 0]
     assert result.differing["session_id"].tolist() == [1]
+
+
+def test_a_smaller_margin_splits_an_alert_and_a_larger_one_merges_them():
+    frame = readings([0, 5, 10, 15, 20, 25, 30], hr=[90, 125, 127, 117, 126, 128, 90])
+    tight = draft(hysteresis={**P.hysteresis, "hr": 1})
+    split = compare(frame, sessions(), P, tight, TZ).changes
+    assert split["why"].tolist() == ["a separate alert (the current version still counts it as the one from 09:10): "
+                                     "HR 128 at 09:25 is above the warning high 120 (both versions); the draft clears "
+                                     "it 1 /min back inside the limit (current 5)"]
+    merged = compare(frame, sessions(), tight, P, TZ).changes
+    assert merged["why"].iloc[0].startswith("no longer separate: part of the draft's alert from 09:10: HR 128 at 09:25")
 
 
 def test_escalation_pre_dose_and_overdue_changes_say_which_setting_moved():
