@@ -5,7 +5,8 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 
 from pydantic import BaseModel, ValidationError
 
@@ -140,7 +141,7 @@ def _column(name: str, per_vital: bool) -> str:
     return f"{label[:1].upper()}{label[1:]}" + (f" ({unit})" if unit else "")
 
 
-@lru_cache(maxsize=None)
+@cache
 def sections(model: type[BaseModel] = Protocol) -> list[Section]:
     """The form, read from the protocol model: a field added to the model appears without a page change.
 
@@ -312,7 +313,7 @@ def _limit_errors(limits: dict) -> dict[str, str]:
                     f"{bounds.min:g}-{bounds.max:g} {unit}: check the units")
             else:
                 present.append((name, value))
-        for (name_a, a), (name_b, b) in zip(present, present[1:]):
+        for (name_a, a), (name_b, b) in pairwise(present):
             if a < b:
                 continue
             # The inner (warning) limit is the one to move: it is named, with the limit it crosses.

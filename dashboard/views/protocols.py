@@ -7,7 +7,14 @@ import streamlit as st
 from dashboard.components.context import clinic_tz, engine, records, require
 from dashboard.components.text import md_escape
 from dashboard.core.protocol import Protocol
-from dashboard.core.protocol_form import FormCheck, FormField, Section, check, sections, values_from
+from dashboard.core.protocol_form import (
+    FormCheck,
+    FormField,
+    Section,
+    check,
+    sections,
+    values_from,
+)
 from dashboard.core.whatif import PRIORITIES, WhatIf
 from dashboard.services.protocols import Protocols
 from dashboard.store.errors import StoreError
@@ -17,8 +24,9 @@ SAVED = "protocol_saved_message"  # shown once after the rerun that follows a sa
 
 def _number(f: FormField, value, key: str, *, label: str | None = None, collapsed: bool = True):
     integer = f.kind == "int"
-    value = None if value is None else (int(value) if integer else float(value))
-    return st.number_input(label or f.describe, value=value, step=1 if integer else f.step,
+    if key not in st.session_state:  # seeded, not a default: a field the user clears stays empty (no limit)
+        st.session_state[key] = None if value is None else (int(value) if integer else float(value))
+    return st.number_input(label or f.describe, value=None, step=1 if integer else f.step,
                            format="%d" if integer else "%g", key=key, placeholder="none" if f.optional else None,
                            label_visibility="collapsed" if collapsed else "visible")
 

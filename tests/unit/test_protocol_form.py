@@ -6,7 +6,13 @@ import pytest
 from pydantic import Field
 
 from dashboard.core.protocol import Protocol, load_protocol, preset_files
-from dashboard.core.protocol_form import check, fields, sections, to_definition, values_from
+from dashboard.core.protocol_form import (
+    check,
+    fields,
+    sections,
+    to_definition,
+    values_from,
+)
 
 DEFAULT = load_protocol("iv-ketamine-default.json")
 

@@ -55,8 +55,8 @@ def test_a_lowered_limit_adds_an_alert_that_names_the_value_time_and_both_limits
 def test_a_raised_limit_removes_an_alert_and_says_the_value_is_now_inside():
     result = compare(readings([0, 5, 10], hr=[90, 146, 90]), sessions(), P, draft(hr__critical_high=150), TZ)
     removed = result.changes[result.changes["change"] == "removed"]
-    assert removed["why"].tolist() == ["no longer raised: HR 146 at 09:05 is inside the draft's critical high 150 "
-                                       "(current 140)"]
+    assert removed["why"].tolist() == [("no longer raised: HR 146 at 09:05 is inside the draft's critical high 150 "
+                                        "(current 140)")]
     assert result.totals.loc["high", "change"] == -1
 
 
@@ -82,9 +82,9 @@ def test_a_smaller_margin_splits_an_alert_and_a_larger_one_merges_them():
     frame = readings([0, 5, 10, 15, 20, 25, 30], hr=[90, 125, 127, 117, 126, 128, 90])
     tight = draft(hysteresis={**P.hysteresis, "hr": 1})
     split = compare(frame, sessions(), P, tight, TZ).changes
-    assert split["why"].tolist() == ["a separate alert (the current version still counts it as the one from 09:10): "
-                                     "HR 128 at 09:25 is above the warning high 120 (both versions); the draft clears "
-                                     "it 1 /min back inside the limit (current 5)"]
+    assert split["why"].tolist() == [("a separate alert (the current version still counts it as the one from 09:10): "
+                                      "HR 128 at 09:25 is above the warning high 120 (both versions); the draft clears "
+                                      "it 1 /min back inside the limit (current 5)")]
     merged = compare(frame, sessions(), tight, P, TZ).changes
     assert merged["why"].iloc[0].startswith("no longer separate: part of the draft's alert from 09:10: HR 128 at 09:25")
 
@@ -106,9 +106,9 @@ def test_baseline_rule_change_names_the_baseline_and_both_rules():
     protocol = draft()
     protocol.baseline_change["sbp"] = protocol.baseline_change["sbp"].model_copy(update={"rise_pct": 15})
     added = compare(frame, sessions(), P, protocol, TZ).changes
-    assert added["why"].tolist() == ["SBP 148 at 09:10 is +26 mmHg (+21 %) from its baseline 122; the draft alerts on "
-                                     "rise 40 mmHg or rise 15 % or fall 20 % (current rise 40 mmHg or rise 25 % or "
-                                     "fall 20 %)"]
+    assert added["why"].tolist() == [("SBP 148 at 09:10 is +26 mmHg (+21 %) from its baseline 122; the draft alerts "
+                                      "on rise 40 mmHg or rise 15 % or fall 20 % (current rise 40 mmHg or rise 25 % "
+                                      "or fall 20 %)")]
 
 
 def test_changes_are_listed_by_session_code_with_per_session_counts():
