@@ -157,4 +157,5 @@ def compare(readings: pd.DataFrame, sessions: pd.DataFrame, current: Protocol, d
     }, index=list(PRIORITIES))
     totals["change"] = totals["draft"] - totals["current"]
     differs = (per_session["added"] > 0) | (per_session["removed"] > 0)
-    return WhatIf(totals, per_session, per_session[differs].reset_index(drop=True), changes[CHANGE_COLUMNS])
+    differing = per_session[differs].sort_values("session", kind="stable").reset_index(drop=True)
+    return WhatIf(totals, per_session, differing, changes[CHANGE_COLUMNS])

@@ -165,17 +165,19 @@ def _what_if_result(result: WhatIf, labels: dict) -> None:
         return
     per_session = result.differing.copy()
     per_session["session"] = per_session["session_id"].map(labels).fillna(per_session["session"])
-    columns = ["session"] + [f"{side}_{p}" for p in PRIORITIES for side in ("current", "draft")] + ["added", "removed"]
+    counts = {f"{side}_{p}": f"{p} ({side})" for p in PRIORITIES for side in ("current", "draft")}
     st.markdown("**Sessions that differ**")
-    st.dataframe(per_session[columns], hide_index=True, width="stretch")
+    st.dataframe(per_session[["session", *counts, "added", "removed"]].rename(columns=counts), hide_index=True,
+                 width="stretch")
     st.markdown("**Alerts the draft adds or removes**")
     for session_id, changes in result.changes.groupby("session_id", sort=False):
         added = int((changes["change"] == "added").sum())
         title = f"{labels.get(session_id, changes['session'].iloc[0])}: {added} added, {len(changes) - added} removed"
         with st.expander(md_escape(title), expanded=len(result.differing) <= 3):
             table = changes[["change", "alert", "priority", "start", "peak_value", "why"]].rename(
-                columns={"peak_value": "peak"})
-            st.dataframe(table, hide_index=True, width="stretch")
+                columns={"peak_value": "peak"}).assign(peak=changes["peak_value"].map(lambda v: f"{v:g}"))
+            # st.table wraps the reasons in full; it reads cells as markdown, so every cell is escaped.
+            st.table(table.astype(str).map(md_escape).set_index("change"))
 
 
 def render() -> None:
