@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from dashboard.core.alerts import ALERT_COLUMNS, evaluate_prepared, prepare
@@ -65,8 +66,10 @@ def _add(kinds: dict[tuple, list[pd.DataFrame]], frame: pd.DataFrame, one_kind: 
     """File an alert frame under its (rule, vital, level); a memoized rule's result is one kind already."""
     if not len(frame):
         return
-    first = tuple(frame[c].iat[0] for c in KIND)
-    one_kind = one_kind or all(bool((frame[c] == v).all()) for c, v in zip(KIND, first))
+    first = tuple(frame.iat[0, frame.columns.get_loc(c)] for c in KIND)
+    if not one_kind:
+        rows = frame[KIND].to_numpy(dtype=object)
+        one_kind = bool((rows == np.array(first, dtype=object)).all())
     parts = [(first, frame)] if one_kind else frame.groupby(KIND, sort=False)
     for kind, part in parts:
         kinds.setdefault(tuple(kind), []).append(part)
@@ -78,26 +81,49 @@ def _candidates(memo: _Recording, used_now: set, used_draft: set, now: pd.DataFr
     Rules the draft leaves unchanged share one result object, so comparing only the rest keeps a what-if
     close to the cost of its two evaluations.
     """
-    memoized = {frame["rule"].iat[0] for value in memo.values() if len(frame := _frame(value))}
+    memoized = {frame.iat[0, frame.columns.get_loc("rule")] for value in memo.values() if len(frame := _frame(value))}
     before: dict[tuple, list[pd.DataFrame]] = {}
     after: dict[tuple, list[pd.DataFrame]] = {}
     for k in used_now - used_draft:
         _add(before, _frame(memo[k]), one_kind=True)
     for k in used_draft - used_now:
         _add(after, _frame(memo[k]), one_kind=True)
-    _add(before, now[~now["rule"].isin(memoized)], one_kind=False)
-    _add(after, draft[~draft["rule"].isin(memoized)], one_kind=False)
+    rest_now, rest_draft = (np.flatnonzero(~frame["rule"].isin(memoized).to_numpy()) for frame in (now, draft))
+    if not _same_rows(now, rest_now, draft, rest_draft):
+        _add(before, now.take(rest_now), one_kind=False)
+        _add(after, draft.take(rest_draft), one_kind=False)
     return before, after
+
+
+def _same_rows(a: pd.DataFrame, at_a: np.ndarray, b: pd.DataFrame, at_b: np.ndarray) -> bool:
+    """Whether these rows of two alert frames (both sorted by session and start) hold the same episodes."""
+    if len(at_a) != len(at_b):
+        return False
+    if not len(at_a):
+        return True
+    return (np.array_equal(a["session_id"].to_numpy()[at_a], b["session_id"].to_numpy()[at_b])
+            and np.array_equal(_start_ns(a, at_a), _start_ns(b, at_b))
+            and all(np.array_equal(np.asarray(a[c].array.take(at_a), dtype=object),
+                                   np.asarray(b[c].array.take(at_b), dtype=object)) for c in KIND))
 
 
 def _only_in(mine: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
     """Rows of `mine` whose (session, start) is not among `theirs` (both of one kind)."""
-    if not len(theirs):
+    if not len(theirs) or not len(mine):
         return mine
-    def keys(frame: pd.DataFrame) -> pd.MultiIndex:
-        start = pd.DatetimeIndex(frame["started_at"]).as_unit("ns").asi8
-        return pd.MultiIndex.from_arrays([frame["session_id"].to_numpy(dtype="int64"), start])
-    return mine[~keys(mine).isin(keys(theirs))]
+    session = np.r_[mine["session_id"].to_numpy(dtype="int64"), theirs["session_id"].to_numpy(dtype="int64")]
+    start = np.r_[_start_ns(mine), _start_ns(theirs)]
+    # one integer per (session, start): positions among the distinct sessions and the distinct starts
+    session_code = np.unique(session, return_inverse=True)[1]
+    start_values, start_code = np.unique(start, return_inverse=True)
+    key = session_code.astype("int64") * len(start_values) + start_code
+    return mine[~np.isin(key[:len(mine)], key[len(mine):])]
+
+
+def _start_ns(frame: pd.DataFrame, at: np.ndarray | None = None) -> np.ndarray:
+    """Episode starts as int64 ns (of the rows `at` only, when given: converting all of them costs)."""
+    starts = frame["started_at"].array
+    return pd.DatetimeIndex(starts if at is None else starts.take(at)).as_unit("ns").asi8
 
 
 def changed_alerts(before: dict, after: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -122,6 +148,16 @@ def _labels(ids: pd.Series, codes: dict) -> pd.Series:
     return ids.map(codes).fillna(ids.astype(str)) if codes else ids.astype(str)
 
 
+def _explained(added: pd.DataFrame, removed: pd.DataFrame, context: Context, codes: dict) -> pd.DataFrame:
+    """The changed episodes with start, session and why, by session and start (explained only when changed)."""
+    if not len(added) and not len(removed):
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    changes = pd.concat([explain(added, "added", context, removed), explain(removed, "removed", context, added)],
+                        ignore_index=True)
+    changes.insert(1, "session", _labels(changes["session_id"], codes))
+    return changes.sort_values(["session", "started_at", "change"], kind="stable").reset_index(drop=True)
+
+
 def compare(readings: pd.DataFrame, sessions: pd.DataFrame, current: Protocol, draft: Protocol,
             tz: str = "UTC") -> WhatIf:
     """Counts per priority, per session and overall, and each alert the draft adds or removes with why.
@@ -138,17 +174,12 @@ def compare(readings: pd.DataFrame, sessions: pd.DataFrame, current: Protocol, d
     codes = dict(zip(sessions["session_id"], sessions["code"])) if "code" in sessions else {}
 
     added, removed = changed_alerts(*_candidates(memo, used_now, used_draft, now, then))
-    context = Context(prep, current, draft, tz, now, then)
-    changes = pd.concat([explain(added, "added", context, removed), explain(removed, "removed", context, added)],
-                        ignore_index=True)
-    changes.insert(1, "session", _labels(changes["session_id"], codes))
-    changes = changes.sort_values(["session", "started_at", "change"], kind="stable").reset_index(drop=True)
+    changes = _explained(added, removed, Context(prep, current, draft, tz, now, then), codes)
 
     per_session = _counts(now, ids, "current").join(_counts(then, ids, "draft")).rename_axis("session_id")
-    per_session["added"] = (changes[changes["change"] == "added"].groupby("session_id").size()
-                            .reindex(per_session.index, fill_value=0))
-    per_session["removed"] = (changes[changes["change"] == "removed"].groupby("session_id").size()
-                              .reindex(per_session.index, fill_value=0))
+    for change, episodes in (("added", added), ("removed", removed)):
+        per_session[change] = episodes["session_id"].value_counts().reindex(per_session.index, fill_value=0) \
+            if len(episodes) else 0
     per_session = per_session.reset_index()
     per_session.insert(1, "session", _labels(per_session["session_id"], codes))
     totals = pd.DataFrame({
