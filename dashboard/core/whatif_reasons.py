@@ -211,12 +211,16 @@ def _pre_dose(row, change: str, ctx: Context) -> str:
 
 
 def _bp_dbp(ctx: Context, row) -> float:
-    frame = ctx.prep.frame
+    """The diastolic measured with the pre-infusion systolic that raised the caution."""
+    frame, session, times = ctx.prep.frame, ctx.prep.session, ctx.prep.times
     if "dbp" not in frame:
         return float("nan")
-    at = np.flatnonzero((ctx.prep.session == row.session_id) & (ctx.prep.times == pd.Timestamp(row.started_at).value)
-                        & ~np.isnan(frame["sbp"].to_numpy(dtype="float64")))
-    return float(frame["dbp"].iloc[at[0]]) if len(at) else float("nan")
+    lo, hi = np.searchsorted(session, row.session_id, "left"), np.searchsorted(session, row.session_id, "right")
+    when = pd.Timestamp(row.started_at).value
+    first, last = lo + np.searchsorted(times[lo:hi], when, "left"), lo + np.searchsorted(times[lo:hi], when, "right")
+    sbp = frame["sbp"].to_numpy(dtype="float64")[first:last]
+    at = np.flatnonzero(~np.isnan(sbp))
+    return float(frame["dbp"].iloc[first + at[0]]) if len(at) else float("nan")
 
 
 def _overdue(row, change: str, ctx: Context) -> str:

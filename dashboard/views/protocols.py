@@ -20,6 +20,7 @@ from dashboard.services.protocols import Protocols
 from dashboard.store.errors import StoreError
 
 SAVED = "protocol_saved_message"  # shown once after the rerun that follows a save
+SHOWN_SESSIONS = 30  # sessions whose changed alerts are listed on the page (all are in the download)
 
 
 def _number(f: FormField, value, key: str, *, label: str | None = None, collapsed: bool = True):
@@ -170,7 +171,13 @@ def _what_if_result(result: WhatIf, labels: dict) -> None:
     st.dataframe(per_session[["session", *counts, "added", "removed"]].rename(columns=counts), hide_index=True,
                  width="stretch")
     st.markdown("**Alerts the draft adds or removes**")
-    for session_id, changes in result.changes.groupby("session_id", sort=False):
+    st.download_button("Download every change (CSV)", result.changes.drop(columns=["started_at"]).to_csv(index=False),
+                       file_name="what-if changes.csv", mime="text/csv", key="whatif_download")
+    shown = result.changes["session_id"].drop_duplicates().head(SHOWN_SESSIONS)
+    if len(result.differing) > SHOWN_SESSIONS:
+        st.caption(f"The first {SHOWN_SESSIONS} of {len(result.differing)} sessions; the download has them all.")
+    for session_id, changes in result.changes[result.changes["session_id"].isin(shown)].groupby("session_id",
+                                                                                                 sort=False):
         added = int((changes["change"] == "added").sum())
         title = f"{labels.get(session_id, changes['session'].iloc[0])}: {added} added, {len(changes) - added} removed"
         with st.expander(md_escape(title), expanded=len(result.differing) <= 3):
