@@ -43,6 +43,10 @@ class _Recording(dict):
         self.used.add(key)
         return super().__contains__(key)
 
+    def __getitem__(self, key):
+        self.used.add(key)
+        return super().__getitem__(key)
+
     def take(self) -> set:
         used, self.used = self.used, set()
         return used
@@ -81,6 +85,8 @@ def _candidates(memo: _Recording, used_now: set, used_draft: set, now: pd.DataFr
     Rules the draft leaves unchanged share one result object, so comparing only the rest keeps a what-if
     close to the cost of its two evaluations.
     """
+    if memo and not (used_now and used_draft):  # the memo was not used as expected: compare every alert
+        memo.clear()
     memoized = {frame.iat[0, frame.columns.get_loc("rule")] for value in memo.values() if len(frame := _frame(value))}
     before: dict[tuple, list[pd.DataFrame]] = {}
     after: dict[tuple, list[pd.DataFrame]] = {}

@@ -17,6 +17,8 @@ FAR = pd.Timestamp("2262-01-01", tz="UTC")
 
 @dataclass(frozen=True)
 class Context:
+    """What the reasons are read from: the prepared readings, both protocols and both alert lists."""
+
     prep: Prepared
     current: Protocol
     draft: Protocol
