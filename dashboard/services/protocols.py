@@ -130,20 +130,22 @@ class Protocols:
                          session_id=scope_id if scope == "session" else None,
                          before={"protocol": before}, after={"protocol": name, "reason": reason})
 
-    def what_if(self, draft: Protocol, current_name: str, session_ids: list[int]) -> WhatIf:
-        """How many alerts of each priority the draft would have raised over these sessions."""
+    def what_if(self, draft: Protocol, current_name: str, session_ids: list[int], tz: str = "UTC") -> WhatIf:
+        """The alerts of each priority the draft would have raised over these sessions, and each alert it
+        adds or removes with why (times in `tz`)."""
         self.actor.require("protocol.edit")
         current = self.current(current_name)
         readings, sessions = session_frames(self.engine, session_ids)
-        return compare(readings, sessions, current, draft)
+        return compare(readings, sessions, current, draft, tz)
 
 
 def session_frames(bind: Bind, session_ids: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Readings in force and the session times, in the layout dashboard.core.alerts expects."""
+    """Readings in force and the session codes and times, in the layout dashboard.core.alerts expects."""
     readings = store_readings.sessions_readings(bind, session_ids)
     rows = [store_sessions.get_session(bind, sid) for sid in session_ids]
     sessions = pd.DataFrame({
         "session_id": [s.id for s in rows],
+        "code": [s.code for s in rows],
         "infusion_started_at": pd.to_datetime([s.infusion_started_at for s in rows], utc=True),
         "infusion_stopped_at": pd.to_datetime([s.infusion_stopped_at for s in rows], utc=True),
         "discharged_at": pd.to_datetime([s.discharged_at for s in rows], utc=True),
