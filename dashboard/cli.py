@@ -55,14 +55,13 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from dashboard.seed import load_samples
     from dashboard.store.sessions import list_sessions
-    from dashboard.services.accounts import needs_first_admin
+    from dashboard.services.accounts import SETUP_CODE_ENV, announce_setup_code, setup_code
     engine = _engine()
     if not args.no_samples and not list_sessions(engine):
         print(f"loaded {load_samples(engine)} sample session(s)")
     print(DISCLAIMER)
-    if needs_first_admin(engine):
-        print("No account exists yet: open the app and enter the set-up code it prints below to create the "
-              "first admin, or stop here and run: python -m dashboard users add NAME --role admin")
+    if announce_setup_code(engine):
+        os.environ[SETUP_CODE_ENV] = setup_code()  # the app started below accepts the code printed here
     command = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
                "--server.port", str(args.port), *args.streamlit_args]
     os.chdir(REPO_ROOT)
