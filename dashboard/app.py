@@ -16,7 +16,7 @@ from dashboard import DISCLAIMER  # noqa: E402
 from dashboard.components import auth  # noqa: E402
 from dashboard.components.context import actor, engine  # noqa: E402
 from dashboard.components.text import md_escape  # noqa: E402
-from dashboard.services.accounts import needs_first_admin  # noqa: E402
+from dashboard.services.accounts import announce_setup_code  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
@@ -38,7 +38,7 @@ who = actor()
 if who is None:
     st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden")
     auth.signed_out_notice()
-    if needs_first_admin(engine()):
+    if announce_setup_code(engine()):  # printed on the server console once per process
         auth.first_admin_form()
     else:
         auth.sign_in_form()
