@@ -118,6 +118,7 @@ def open_new_session(page, patient_code: str) -> None:
 ROLE_ACCOUNTS = {role: (f"{role}.e2e", f"e2e {role} password 1") for role in ("nurse", "supervisor", "trainer",
                                                                                "admin")}
 SETUP_CODE = re.compile(r"first-time set-up code: ([0-9a-f]+)")
+PATIENT_MS = 60_000  # waits on a machine shared with other test runs: readiness only, never a measured time
 
 
 def _wait_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
@@ -204,16 +205,16 @@ def sign_in_as(page, base: str, role: str, path: str = "") -> None:
     page.get_by_role("textbox", name="Username", exact=True).fill(username)
     page.get_by_role("textbox", name="Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text(f"E2E {role}").first).to_be_visible()
+    expect(page.get_by_text(f"E2E {role}").first).to_be_visible(timeout=PATIENT_MS)
 
 
 def settle(page) -> None:
     """Wait until the app has finished its rerun (Streamlit's status widget says nothing is running)."""
     page.wait_for_function("() => !Array.from(document.querySelectorAll('[data-testid=stStatusWidget]'))"
-                           ".some(e => /Running/.test(e.innerText || ''))")
+                           ".some(e => /Running/.test(e.innerText || ''))", timeout=PATIENT_MS)
 
 
 def sidebar_pages(page) -> list[str]:
     links = page.locator("[data-testid='stSidebarNav'] a")
-    expect(links.first).to_be_visible()
+    expect(links.first).to_be_visible(timeout=PATIENT_MS)
     return [name.strip().splitlines()[-1] for name in links.all_inner_texts()]
