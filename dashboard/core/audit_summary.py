@@ -38,7 +38,8 @@ def action_text(action: str) -> str:
     return ACTIONS.get(action, action.replace("_", " ").replace(".", ": "))
 
 
-def _load(text) -> object:
+def load_state(text) -> object:
+    """A stored before/after: the JSON value, the text itself when it is not JSON, or None."""
     if text is None or (isinstance(text, float) and text != text):
         return None
     try:
@@ -69,7 +70,7 @@ def _fields(parts: list[str]) -> str:
 
 def change_summary(before_text, after_text) -> str:
     """'role: nurse → supervisor', or the main fields of what was created; at most a few fields."""
-    before, after = _load(before_text), _load(after_text)
+    before, after = load_state(before_text), load_state(after_text)
     if before is None and after is None:
         return ""
     if not isinstance(before, dict) or not isinstance(after, dict):

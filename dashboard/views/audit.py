@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,19 +9,11 @@ import streamlit as st
 
 from dashboard.components.context import clinic_tz, engine, require
 from dashboard.components.text import md_escape
+from dashboard.core.audit_summary import load_state
 from dashboard.core.clock import today_in
 from dashboard.core.tables import audit_display
 from dashboard.services.audit_trail import audit_entries, session_codes
 from dashboard.store.errors import StoreError
-
-
-def _state(text: str | None):
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _detail(entry, shown) -> None:
@@ -32,7 +23,7 @@ def _detail(entry, shown) -> None:
     before, after = st.columns(2)
     for column, title, text in ((before, "Before", entry["before"]), (after, "After", entry["after"])):
         column.markdown(f"**{title}**")
-        state = _state(text)
+        state = load_state(text)
         if state is None:
             column.caption("nothing")
         elif isinstance(state, (dict, list)):
