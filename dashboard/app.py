@@ -16,7 +16,7 @@ from dashboard import DISCLAIMER  # noqa: E402
 from dashboard.components import auth  # noqa: E402
 from dashboard.components.context import actor, engine  # noqa: E402
 from dashboard.components.text import md_escape  # noqa: E402
-from dashboard.services.accounts import needs_first_admin  # noqa: E402
+from dashboard.services.accounts import announce_setup_code  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
@@ -35,10 +35,26 @@ st.set_page_config(page_title="Infusion Vitals", page_icon=":material/monitor_he
 auth.check_idle()
 who = actor()
 
+
+def _refused() -> None:
+    st.title("Not available")
+    st.error("Your role does not give access to this page.")
+
+
+def _known_addresses(page_for, besides: set[str] = frozenset()) -> list:
+    """Every page's address but those besides, hidden from the sidebar and drawn by page_for: a bookmark or a
+    typed address lands on a page of ours, never on Streamlit's 'page not found' over the sign-in form."""
+    return [st.Page(page_for, title=title, url_path=Path(file).stem, visibility="hidden")
+            for file, title, _icon, _action in PAGES if Path(file).stem not in besides]
+
+
 if who is None:
-    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden")
+    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in"),
+                   *_known_addresses(lambda: None),
+                   st.Page(lambda: None, title="Password", url_path="password", visibility="hidden")],
+                  position="hidden")
     auth.signed_out_notice()
-    if needs_first_admin(engine()):
+    if announce_setup_code(engine()):  # printed on the server console once per process
         auth.first_admin_form()
     else:
         auth.sign_in_form()
@@ -51,11 +67,14 @@ with st.sidebar:
     st.caption(DISCLAIMER)
 
 if st.session_state.get("must_change_password"):
-    st.navigation([st.Page(lambda: auth.change_password_form(True), title="Change password", url_path="change-password")],
-                  position="hidden")
+    st.navigation([st.Page(lambda: None, title="Change password", url_path="change-password"),
+                   *_known_addresses(lambda: None)], position="hidden")
     auth.change_password_form(True)
     st.stop()
 
 pages = [st.Page(VIEWS / file, title=title, icon=icon) for file, title, icon, action in PAGES if who.can(action)]
 pages.append(st.Page(lambda: auth.change_password_form(False), title="Password", icon=":material/key:", url_path="password"))
+# Another role's page opened by its address says so (each page checks the role again in the services).
+pages += _known_addresses(_refused, besides={Path(file).stem for file, _title, _icon, action in PAGES
+                                             if who.can(action)})
 st.navigation(pages).run()

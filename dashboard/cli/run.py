@@ -21,16 +21,15 @@ def add_commands(sub) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from dashboard.core.roles import SYSTEM_ACTOR
-    from dashboard.services.accounts import needs_first_admin
+    from dashboard.services.accounts import SETUP_CODE_ENV, announce_setup_code, setup_code
     from dashboard.services.records import Records
     from dashboard.services.runtime import load_sample_sessions
     db = engine()
     if not args.no_samples and not Records(db, SYSTEM_ACTOR).sessions():
         print(f"loaded {load_sample_sessions(db)} sample session(s)")
     print(DISCLAIMER)
-    if needs_first_admin(db):
-        print("No account exists yet: open the app and enter the set-up code it prints below to create the "
-              "first admin, or stop here and run: python -m dashboard users add NAME --role admin")
+    if announce_setup_code(db):
+        os.environ[SETUP_CODE_ENV] = setup_code()  # the app started below accepts the code printed here
     command = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
                "--server.port", str(args.port), *args.streamlit_args]
     os.chdir(REPO_ROOT)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import sys
-
 import streamlit as st
 
 from dashboard.components.context import ACTOR_KEY, engine
@@ -13,14 +10,6 @@ from dashboard.config import idle_minutes
 from dashboard.core.clock import utcnow
 from dashboard.services import accounts
 from dashboard.core.errors import StoreError
-
-
-@st.cache_resource(show_spinner=False)
-def setup_code() -> str:
-    """One code per server start, shown only in the server's console, to claim a fresh install."""
-    code = secrets.token_hex(4)
-    print(f"Infusion Vitals first-time set-up code: {code}", file=sys.stderr, flush=True)
-    return code
 
 
 def sign_out(reason: str | None = None) -> None:
@@ -44,6 +33,8 @@ def check_idle() -> None:
 def signed_out_notice() -> None:
     if reason := st.session_state.pop("signed_out_reason", None):
         st.info(reason)
+    if done := st.session_state.pop("setup_done", None):
+        st.success(done)
 
 
 def first_admin_form() -> None:
@@ -60,17 +51,16 @@ def first_admin_form() -> None:
         submitted = st.form_submit_button("Create administrator", type="primary")
     if not submitted:
         return
-    if not secrets.compare_digest(code.strip(), setup_code()):
-        st.error("The set-up code is not right. It is in the server's console output.")
-    elif password != repeat:
+    if password != repeat:
         st.error("The two passwords differ.")
-    else:
-        try:
-            accounts.create_first_admin(engine(), username, full_name, password)
-        except StoreError as error:
-            st.error(md_escape(error))
-            return
-        st.success("Administrator created. Sign in below.")
+        return
+    try:
+        accounts.create_first_admin(engine(), code, username, full_name, password)
+    except StoreError as error:
+        st.error(md_escape(error))
+        return
+    st.session_state["setup_done"] = f"Administrator {username.strip()} created. Sign in with it."
+    st.rerun()  # the set-up code is spent: straight to sign-in
 
 
 def oidc_configured() -> bool:

@@ -1,8 +1,10 @@
-"""Readings laid out for display: one row per version, replaced and voided versions struck through."""
+"""Tables laid out for display: readings (replaced and voided versions struck through), accounts, sessions, audit."""
 
 from __future__ import annotations
 
 import pandas as pd
+
+from dashboard.core.audit_summary import action_text, change_summary
 
 STRIKE = "\u0336"
 
@@ -53,3 +55,72 @@ def _status(row) -> str:
         replaced = f"replaced by #{int(row.replaced_by)}"
         return f"{prefix}; {replaced}" if prefix else replaced
     return prefix or "current"
+
+
+def _clinic_time(value, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert(tz).strftime(fmt)
+
+
+def users_display(users: pd.DataFrame, tz: str, now: pd.Timestamp) -> pd.DataFrame:
+    """The accounts as an admin reads them: plain headers, state in words, times in the clinic's zone."""
+    def state(row) -> str:
+        if row.disabled:
+            return "disabled"
+        locked = row.locked_until
+        if locked is not None and pd.notna(locked) and pd.Timestamp(locked) > now:
+            return f"locked until {_clinic_time(locked, tz, '%H:%M')}"
+        return "active"
+
+    return pd.DataFrame({
+        "Username": users["username"].to_numpy(),
+        "Full name": users["full_name"].to_numpy(),
+        "Role": users["role"].to_numpy(),
+        "Status": [state(row) for row in users.itertuples()],
+        "Password": ["must change at sign-in" if must else "" for must in users["must_change_password"]],
+        "Created": [_clinic_time(at, tz) for at in users["created_at"]],
+        "Created by": users["created_by"].to_numpy(),
+    }, columns=["Username", "Full name", "Role", "Status", "Password", "Created", "Created by"])
+
+
+def sessions_display(sessions: list, counts: dict[int, int], waiting: dict[int, int], tz: str) -> pd.DataFrame:
+    """One row per session, as listed on the Sessions page; infusion times in the clinic's zone."""
+    def infusion(s) -> str:
+        start, stop = (_clinic_time(t, tz, "%H:%M") for t in (s.infusion_started_at, s.infusion_stopped_at))
+        return f"{start}–{stop}" if start and stop else (f"from {start}" if start else "not started")
+
+    return pd.DataFrame({
+        "Session": [s.code for s in sessions],
+        "Patient": [s.patient_code for s in sessions],
+        "Date": [f"{s.session_date:%Y-%m-%d}" for s in sessions],
+        "Infusion #": [s.infusion_number for s in sessions],
+        "Infusion": [infusion(s) for s in sessions],
+        "Status": [s.status for s in sessions],
+        "Readings": [counts.get(s.id, 0) for s in sessions],
+        "Alerts to acknowledge": [waiting.get(s.id, 0) for s in sessions],
+        "Protocol": [s.protocol for s in sessions],
+    })
+
+
+def audit_display(entries: pd.DataFrame, session_codes: dict[int, str], tz: str) -> pd.DataFrame:
+    """Audit entries as read on the Audit log page: who, when (clinic zone), what, and a short summary of the
+    change; the full before and after stay in the entries themselves."""
+    def session(value) -> str:
+        if value is None or pd.isna(value):
+            return ""
+        return session_codes.get(int(value), f"#{int(value)}")
+
+    def subject(entity, entity_id) -> str:
+        if entity_id is None or pd.isna(entity_id):
+            return entity or ""
+        return f"{entity} {entity_id}" if entity in ("user", "session", "patient", "protocol") \
+            else f"{entity} #{entity_id}"
+
+    return pd.DataFrame({
+        "When": [_clinic_time(at, tz, "%Y-%m-%d %H:%M:%S") for at in entries["at"]],
+        "User": entries["actor"].to_numpy(),
+        "Role": entries["role"].replace("-", "").to_numpy(),
+        "Action": [action_text(a) for a in entries["action"]],
+        "About": [subject(e, i) for e, i in zip(entries["entity"], entries["entity_id"])],
+        "Session": [session(v) for v in entries["session_id"]],
+        "What changed": [change_summary(b, a) for b, a in zip(entries["before"], entries["after"])],
+    }, columns=["When", "User", "Role", "Action", "About", "Session", "What changed"])

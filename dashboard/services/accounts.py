@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +23,13 @@ from dashboard.store.errors import Conflict, NotFound, StoreError
 LOCK_AFTER = 5  # failed attempts in a row
 LOCK_BASE = timedelta(seconds=30)
 LOCK_MAX = timedelta(minutes=15)
+# The `run` command hands its set-up code to the app process it starts, so both show the same one.
+SETUP_CODE_ENV = "IV_SETUP_CODE"
+SETUP_ACTOR = Actor("(set-up)", "-")
+
+log = logging.getLogger(__name__)
+_setup_lock = threading.Lock()
+_setup: dict[str, object] = {"code": None, "announced": False}
 
 
 class SignInFailed(StoreError):
@@ -89,8 +100,44 @@ def needs_first_admin(engine: Engine) -> bool:
     return store_users.count_users(engine) == 0
 
 
-def create_first_admin(engine: Engine, username: str, full_name: str, password: str) -> None:
-    """Only while no account exists at all: the one-time set-up of a fresh install."""
+def setup_code() -> str:
+    """This process's one-time code to claim a fresh install (the one the `run` command printed, if any)."""
+    with _setup_lock:
+        if _setup["code"] is None:
+            _setup["code"] = os.environ.get(SETUP_CODE_ENV) or secrets.token_hex(4)
+        return _setup["code"]
+
+
+def announce_setup_code(engine: Engine) -> bool:
+    """While no account exists, print the set-up code on the server console (and log it), once per process.
+
+    A process started by the `run` command inherits the code that command already printed, and stays quiet.
+    """
+    if not needs_first_admin(engine):
+        return False
+    with _setup_lock:
+        if _setup["announced"]:
+            return True
+        _setup["announced"] = True
+    if not os.environ.get(SETUP_CODE_ENV):
+        code = setup_code()
+        print(f"Infusion Vitals first-time set-up code: {code}\n  No account exists yet: enter this code in the "
+              "app to create the first admin, or run: python -m dashboard users add NAME --role admin",
+              file=sys.stderr, flush=True)
+        log.info("first-time set-up code issued: %s", code)
+    return True
+
+
+def create_first_admin(engine: Engine, code: str, username: str, full_name: str, password: str) -> None:
+    """Only while no account exists at all, and only with this server's set-up code: a fresh install's set-up."""
+    if not needs_first_admin(engine):
+        raise Conflict("set-up is already done: sign in, or ask an admin for an account")
+    if not secrets.compare_digest((code or "").strip().encode(), setup_code().encode()):
+        with begin(engine) as conn:
+            audit.record(conn, SETUP_ACTOR, "setup.refused", "user", (username or "").strip()[:80] or None)
+        time.sleep(failure_delay_s())
+        raise SignInFailed("The set-up code is not right: it is printed in the console where the server "
+                           "was started.")
     with begin(engine) as conn:
         if store_users.count_users(conn):
             raise Conflict("set-up is already done: sign in, or ask an admin for an account")
@@ -117,20 +164,25 @@ class Accounts:
             audit.record(conn, self.actor, "user.create", "user", username.strip(),
                          after=_public(store_users.get_user(conn, username.strip())))
 
-    def _change(self, username: str, action: str, **fields) -> None:
+    def _change(self, username: str, action: str, *, keeps_admin: bool = True, **fields) -> None:
         self.actor.require("users.manage")
         with begin(self.engine) as conn:
             before = _public(store_users.get_user(conn, username))
             if before is None:
                 raise Conflict(f"no user {username!r}")
+            if not keeps_admin and before["role"] == "admin" and not before["disabled"]:
+                # Rows locked until commit (PostgreSQL), so two admins demoting each other cannot both pass.
+                if not [name for name in store_users.active_admins(conn, lock=True) if name != username]:
+                    raise Conflict(f"{username} is the last active admin: make another account an admin first, "
+                                   "or no one could manage accounts")
             store_users.set_fields(conn, username, **fields)
             audit.record(conn, self.actor, action, "user", username, before=before,
                          after=_public(store_users.get_user(conn, username)))
 
     def disable(self, username: str) -> None:
         if username == self.actor.username:
-            raise Conflict("you cannot disable your own account")
-        self._change(username, "user.disable", disabled=True)
+            raise Conflict("you cannot disable your own account: ask another admin")
+        self._change(username, "user.disable", keeps_admin=False, disabled=True)
 
     def enable(self, username: str) -> None:
         self._change(username, "user.enable", disabled=False, failed_attempts=0, locked_until=None)
@@ -138,7 +190,9 @@ class Accounts:
     def set_role(self, username: str, role: str) -> None:
         if role not in ROLES:
             raise Conflict(f"role must be one of {', '.join(ROLES)}")
-        self._change(username, "user.role", role=role)
+        if username == self.actor.username:
+            raise Conflict("you cannot change your own role: ask another admin")
+        self._change(username, "user.role", keeps_admin=role == "admin", role=role)
 
     def reset_password(self, username: str, temporary_password: str) -> None:
         if problem := store_users.check_password_rules(temporary_password, username):

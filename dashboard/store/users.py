@@ -85,13 +85,23 @@ def count_users(bind: Bind) -> int:
         return conn.execute(select(func.count()).select_from(users)).scalar_one()
 
 
+def active_admins(bind: Bind, *, lock: bool = False) -> list[str]:
+    """Usernames of enabled admin accounts; lock=True holds their rows until the transaction ends."""
+    query = select(users.c.username).where(users.c.role == "admin", users.c.disabled.is_(False))
+    if lock:
+        query = query.with_for_update()
+    with connect(bind) as conn:
+        return list(conn.execute(query.order_by(users.c.username)).scalars())
+
+
 def list_users(bind: Bind) -> pd.DataFrame:
     with connect(bind) as conn:
         rows = conn.execute(select(users.c.username, users.c.full_name, users.c.role, users.c.disabled,
-                                   users.c.must_change_password, users.c.created_at, users.c.created_by)
+                                   users.c.must_change_password, users.c.locked_until, users.c.created_at,
+                                   users.c.created_by)
                             .order_by(users.c.username)).all()
     return pd.DataFrame(rows, columns=["username", "full_name", "role", "disabled", "must_change_password",
-                                       "created_at", "created_by"])
+                                       "locked_until", "created_at", "created_by"])
 
 
 def verify_password(bind: Bind, username: str, password: str) -> User | None:

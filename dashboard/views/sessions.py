@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.components.context import records, require
 from dashboard.components.session_picker import SESSION_KEY
+from dashboard.core.tables import sessions_display
 from dashboard.services.alerting import Alerting
 
 
@@ -20,16 +20,7 @@ def render() -> None:
         return
     counts = rec.reading_counts()
     waiting = Alerting(rec.engine, rec.actor).unacknowledged_high()
-    table = pd.DataFrame({
-        "Session": [s.code for s in sessions],
-        "Patient": [s.patient_code for s in sessions],
-        "Date": [s.session_date for s in sessions],
-        "Infusion #": [s.infusion_number for s in sessions],
-        "Status": [s.status for s in sessions],
-        "Readings": [counts.get(s.id, 0) for s in sessions],
-        "Alerts to acknowledge": [waiting.get(s.id, 0) for s in sessions],
-        "Protocol": [s.protocol for s in sessions],
-    })
+    table = sessions_display(sessions, counts, waiting, rec.tz)
     event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="single-row", key="sessions_table")
     st.caption("Select a row to open the session.")

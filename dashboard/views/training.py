@@ -10,16 +10,10 @@ from dashboard.components.context import require
 from dashboard.components.session_chart import draw_chart
 from dashboard.components.text import md_escape
 from dashboard.core.replay import ReplayClock, visible_until
-from dashboard.core.scenarios import Scenario, build_scenarios
-from dashboard.seed import read_sample_files
+from dashboard.core.scenarios import Scenario
+from dashboard.services import training
 
 SPEEDS = {"real time": 1.0, "10×": 10.0, "30×": 30.0, "60×": 60.0, "120×": 120.0}
-
-
-@st.cache_data(show_spinner=False)
-def _scenarios() -> list[Scenario]:
-    readings, manifest = read_sample_files()
-    return build_scenarios(readings, manifest)
 
 
 def _clock(scenario: Scenario) -> ReplayClock:
@@ -35,10 +29,10 @@ def _set_clock(scenario: Scenario, clock: ReplayClock) -> None:
 
 
 def render() -> None:
-    require("scenario.run")
+    who = require("scenario.run")
     st.title("Training")
     st.caption("Replay a sample session as it unfolded. These are invented teaching sessions, not patient records.")
-    scenarios = {s.code: s for s in _scenarios()}
+    scenarios = {s.code: s for s in training.scenarios(who)}
     code = st.selectbox("Scenario", list(scenarios), key="replay_scenario",
                         format_func=lambda c: f"{c} · {scenarios[c].title}")
     scenario = scenarios[code]

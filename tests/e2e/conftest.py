@@ -112,3 +112,109 @@ def open_new_session(page, patient_code: str) -> None:
     page.get_by_role("textbox", name="…or new patient clinic code", exact=True).fill(patient_code)
     page.get_by_role("button", name="Create session").click()
     expect(page.get_by_role("heading", name=re.compile(re.escape(patient_code)))).to_be_visible()
+
+
+# --- accounts, roles and accessibility -------------------------------------------------------------------
+ROLE_ACCOUNTS = {role: (f"{role}.e2e", f"e2e {role} password 1") for role in ("nurse", "supervisor", "trainer",
+                                                                               "admin")}
+SETUP_CODE = re.compile(r"first-time set-up code: ([0-9a-f]+)")
+PATIENT_MS = 60_000  # waits on a machine shared with other test runs: readiness only, never a measured time
+
+
+def _wait_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            server.wait()
+            pytest.fail("the app did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.25)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+@pytest.fixture(scope="module")
+def fresh_server(tmp_path_factory):
+    """(base URL, console log path) of `python -m dashboard run` on an empty database: no account yet."""
+    tmp = tmp_path_factory.mktemp("fresh")
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'fresh.db'}", "SIGNIN_FAILURE_DELAY_S": "0",
+           "STREAMLIT_SERVER_ADDRESS": "127.0.0.1", "STREAMLIT_SERVER_HEADLESS": "true"}
+    env.pop("IV_SETUP_CODE", None)
+    log_path = tmp / "console.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "dashboard", "run", "--no-samples", "--port", str(port)],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    _wait_healthy(base, server, log_path)
+    yield base, log_path
+    _stop(server)
+
+
+@pytest.fixture(scope="module")
+def roles_server(tmp_path_factory):
+    """Base URL of the app with the sample sessions and one account of each role (ROLE_ACCOUNTS)."""
+    tmp = tmp_path_factory.mktemp("roles")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'roles.db'}", "SIGNIN_FAILURE_DELAY_S": "0"}
+    commands = [(["seed"], "")] + [(["users", "add", name, "--role", role, "--full-name", f"E2E {role}",
+                                     "--password-stdin"], password + "\n")
+                                    for role, (name, password) in ROLE_ACCOUNTS.items()]
+    for command, given in commands:
+        done = subprocess.run([sys.executable, "-m", "dashboard", *command], cwd=ROOT, env=env, input=given,
+                              text=True, capture_output=True)
+        if done.returncode:
+            pytest.fail(f"python -m dashboard {' '.join(command)} failed:\n{done.stdout}{done.stderr}"[-3000:])
+    port = _free_port()
+    log_path = tmp / "server.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    _wait_healthy(base, server, log_path)
+    yield base
+    _stop(server)
+
+
+def printed_setup_code(log_path: Path) -> str:
+    """The set-up code as the server printed it on its console (waits for the line to appear)."""
+    deadline = time.monotonic() + 30
+    while not (found := SETUP_CODE.search(log_path.read_text())):
+        if time.monotonic() > deadline:
+            pytest.fail("no set-up code on the console:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.2)
+    return found.group(1)
+
+
+def sign_in_as(page, base: str, role: str, path: str = "") -> None:
+    """Sign in with ROLE_ACCOUNTS[role], starting from base/path; waits until the signed-in sidebar shows."""
+    username, password = ROLE_ACCOUNTS[role]
+    page.goto(f"{base}/{path}")
+    page.get_by_role("textbox", name="Username", exact=True).fill(username)
+    page.get_by_role("textbox", name="Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(f"E2E {role}").first).to_be_visible(timeout=PATIENT_MS)
+
+
+def settle(page) -> None:
+    """Wait until the app has finished its rerun (Streamlit's status widget says nothing is running)."""
+    page.wait_for_function("() => !Array.from(document.querySelectorAll('[data-testid=stStatusWidget]'))"
+                           ".some(e => /Running/.test(e.innerText || ''))", timeout=PATIENT_MS)
+
+
+def sidebar_pages(page) -> list[str]:
+    links = page.locator("[data-testid='stSidebarNav'] a")
+    expect(links.first).to_be_visible(timeout=PATIENT_MS)
+    return [name.strip().splitlines()[-1] for name in links.all_inner_texts()]

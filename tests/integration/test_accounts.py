@@ -23,13 +23,41 @@ def engine(database_url, monkeypatch):
     return get_engine(database_url)
 
 
-def test_fresh_install_has_no_account_and_one_time_setup(engine):
+@pytest.fixture
+def fresh_setup_code(monkeypatch):
+    """A process that has not shown its set-up code yet, and was not started by the `run` command."""
+    monkeypatch.delenv(accounts.SETUP_CODE_ENV, raising=False)
+    monkeypatch.setitem(accounts._setup, "announced", False)
+
+
+def test_fresh_install_prints_the_setup_code_at_start_and_it_claims_the_install_once(engine, fresh_setup_code,
+                                                                                     capsys):
     assert accounts.needs_first_admin(engine)
-    accounts.create_first_admin(engine, "boss", "The Boss", PASSWORD)
+    assert accounts.announce_setup_code(engine)
+    accounts.announce_setup_code(engine)  # a second page load prints nothing more
+    printed = capsys.readouterr().err
+    assert printed.count("first-time set-up code") == 1 and accounts.setup_code() in printed
+    accounts.create_first_admin(engine, accounts.setup_code(), "boss", "The Boss", PASSWORD)
     assert not accounts.needs_first_admin(engine)
     with pytest.raises(Conflict, match="already done"):
-        accounts.create_first_admin(engine, "intruder", "X", PASSWORD)
+        accounts.create_first_admin(engine, accounts.setup_code(), "intruder", "X", PASSWORD)
     assert accounts.sign_in(engine, "boss", PASSWORD).actor == Actor("boss", "admin")
+    assert not accounts.announce_setup_code(engine)
+
+
+def test_first_admin_needs_the_setup_code_in_the_service_itself(engine):
+    with pytest.raises(SignInFailed, match="set-up code is not right"):
+        accounts.create_first_admin(engine, "guess", "boss", "The Boss", PASSWORD)
+    with pytest.raises(SignInFailed, match="set-up code is not right"):
+        accounts.create_first_admin(engine, "", "boss", "The Boss", PASSWORD)
+    assert accounts.needs_first_admin(engine)
+    assert audit_entries(engine, ADMIN, action="setup.refused")["entity_id"].tolist() == ["boss", "boss"]
+
+
+def test_the_run_command_hands_its_code_to_the_app_it_starts(engine, fresh_setup_code, monkeypatch, capsys):
+    monkeypatch.setenv(accounts.SETUP_CODE_ENV, accounts.setup_code())
+    assert accounts.announce_setup_code(engine)
+    assert "set-up code" not in capsys.readouterr().err  # already printed by the command in the same console
 
 
 def test_passwords_are_stored_as_argon2_hashes(engine):
@@ -107,3 +135,38 @@ def test_organisation_sign_in_maps_to_the_account_with_that_email(engine):
         accounts.sign_in_external(engine, "ana@clinic.example")
     methods = audit_entries(engine, ADMIN)["after"].dropna().tolist()
     assert sum('"method": "oidc"' in m for m in methods) == 3
+
+
+def test_the_last_active_admin_cannot_be_demoted_or_disabled(engine):
+    admin = Accounts(engine, ADMIN)
+    admin.add("boss", "The Boss", "admin", PASSWORD)
+    with pytest.raises(Conflict, match="boss is the last active admin"):
+        admin.set_role("boss", "nurse")
+    with pytest.raises(Conflict, match="boss is the last active admin"):
+        admin.disable("boss")
+    admin.add("deputy", "The Deputy", "admin", PASSWORD)
+    admin.set_role("boss", "supervisor")  # another admin remains
+    with pytest.raises(Conflict, match="deputy is the last active admin"):
+        admin.disable("deputy")
+    assert [u for u, r, d in Accounts(engine, SYSTEM_ACTOR).list()[["username", "role", "disabled"]].itertuples(
+        index=False) if r == "admin" and not d] == ["deputy"]
+    assert audit_entries(engine, ADMIN, action="user.disable").empty
+    assert len(audit_entries(engine, ADMIN, action="user.role")) == 1
+
+
+def test_a_disabled_admin_does_not_count_and_the_command_line_obeys_the_rule_too(engine):
+    system = Accounts(engine, SYSTEM_ACTOR)
+    system.add("boss", "The Boss", "admin", PASSWORD)
+    system.add("old", "Old Admin", "admin", PASSWORD)
+    system.disable("old")
+    with pytest.raises(Conflict, match="last active admin"):
+        system.disable("boss")
+    system.set_role("old", "nurse")  # a disabled admin may be demoted: it manages nothing
+    system.enable("old")
+
+
+def test_an_admin_cannot_change_their_own_role(engine):
+    Accounts(engine, SYSTEM_ACTOR).add("boss", "The Boss", "admin", PASSWORD)
+    Accounts(engine, SYSTEM_ACTOR).add("deputy", "The Deputy", "admin", PASSWORD)
+    with pytest.raises(Conflict, match="your own role"):
+        Accounts(engine, Actor("boss", "admin")).set_role("boss", "nurse")

@@ -7,10 +7,9 @@ from datetime import timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.auth import setup_code
 from dashboard.core.clock import utcnow
 from dashboard.core.roles import SYSTEM_ACTOR, Actor
-from dashboard.services.accounts import Accounts
+from dashboard.services.accounts import Accounts, setup_code
 from tests.ui.helpers import APP, VIEWS, button, errors, open_app
 
 PASSWORD = "correct horse battery"
@@ -25,7 +24,7 @@ def titles(at: AppTest) -> list[str]:
     return [t.value for t in at.title]
 
 
-def test_fresh_install_asks_for_the_setup_code_then_creates_the_admin(app_env):
+def test_fresh_install_asks_for_the_setup_code_then_goes_straight_to_sign_in(app_env, fast_failures):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert "first-time set-up" in titles(at)[0]
     fields = {t.label: t for t in at.text_input}
@@ -40,8 +39,14 @@ def test_fresh_install_asks_for_the_setup_code_then_creates_the_admin(app_env):
 
     {t.label: t for t in at.text_input}["Set-up code"].input(setup_code())
     button(at, "Create administrator").click().run()
-    assert any("Administrator created" in s.value for s in at.success)
     assert Accounts(app_env, SYSTEM_ACTOR).list()["role"].tolist() == ["admin"]
+    assert titles(at) == ["Infusion Vitals"]  # the sign-in form, without a reload
+    assert any("Administrator boss created" in s.value for s in at.success)
+    assert not any(t.label == "Set-up code" for t in at.text_input)
+    at.text_input(key="signin_username").input("boss")
+    at.text_input(key="signin_password").input(PASSWORD)
+    button(at, "Sign in").click().run()
+    assert titles(at) == ["Audit log"] and "The Boss" in at.sidebar.markdown[0].value
 
 
 def test_sign_in_with_the_right_password_opens_the_role_pages(app_env, fast_failures):
