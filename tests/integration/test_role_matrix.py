@@ -294,13 +294,12 @@ MATRIX: dict[str, Row] = {
     "accounts.needs_first_admin": Row(lambda w, who: accounts.needs_first_admin(w.engine),
                                       frozenset({"no one signed in"}), lambda w, who, got: got is False,
                                       roles=("no one signed in",)),
-    # SET-UP CODE: create_first_admin is to require the one-time set-up code (the accounts work, not in this
-    # branch yet); called here as it is today. Refused on this world because accounts exist; the allowed side,
-    # on a fresh install, is test_the_first_admin_can_be_created_on_a_fresh_install_only.
+    # Refused on this world because accounts exist, even with the right set-up code; the allowed side, on a
+    # fresh install, is test_the_first_admin_can_be_created_on_a_fresh_install_only.
     "accounts.create_first_admin": Row(
-        lambda w, who: accounts.create_first_admin(w.engine, "first", "First Admin", PASSWORD),
-        frozenset(), lambda w, who, got: False, roles=("no one signed in",), refusal=Conflict,
-        note="set-up code: to be required by the accounts work"),
+        lambda w, who: accounts.create_first_admin(w.engine, accounts.setup_code(), "first", "First Admin",
+                                                   PASSWORD),
+        frozenset(), lambda w, who, got: False, roles=("no one signed in",), refusal=Conflict),
 }
 
 # Public callables of the service modules that take no actor, and why no role applies to them.
@@ -451,9 +450,12 @@ def test_the_first_admin_can_be_created_on_a_fresh_install_only(world_source):
     """The allowed side of the create_first_admin row (set-up code: see the row's note)."""
     engine = get_engine(world_source.empty())
     assert accounts.needs_first_admin(engine)
-    accounts.create_first_admin(engine, "first", "First Admin", PASSWORD)
+    with pytest.raises(SignInFailed, match="set-up code is not right"):
+        accounts.create_first_admin(engine, "not the code", "first", "First Admin", PASSWORD)
+    assert Accounts(engine, SYSTEM_ACTOR).list().empty
+    accounts.create_first_admin(engine, accounts.setup_code(), "first", "First Admin", PASSWORD)
     assert Accounts(engine, SYSTEM_ACTOR).list()[["username", "role"]].values.tolist() == [["first", "admin"]]
     before = snapshot(engine)
     with pytest.raises(Conflict, match="set-up is already done"):
-        accounts.create_first_admin(engine, "second", "Second Admin", PASSWORD)
+        accounts.create_first_admin(engine, accounts.setup_code(), "second", "Second Admin", PASSWORD)
     assert snapshot(engine) == before
