@@ -76,8 +76,8 @@ class Records:
                      weight_kg: float | None = None, confirm_second: bool = False) -> int:
         """A new planned session; a second one the same day for a patient is refused unless confirm_second.
 
-        Left out: the protocol (the patient's, else the clinic's), the infusion number (next in the patient's
-        series) and the dose (from the weight, core.planning).
+        When not given: the protocol is the patient's, else the clinic's; the infusion number is the next in
+        the patient's series; the dose is computed from the weight (core.planning).
         """
         self.actor.require("session.create")
         by = self.actor.username
