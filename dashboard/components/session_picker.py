@@ -6,8 +6,8 @@ import streamlit as st
 
 from dashboard.components.text import md_escape
 from dashboard.core.clock import today_in
-from dashboard.core.protocol import default_protocol
-from dashboard.services.records import Records
+from dashboard.core.planning import MG_PER_KG
+from dashboard.services.records import Records, SecondSession
 from dashboard.core.errors import StoreError
 from dashboard.core.sessions import Session
 
@@ -38,29 +38,50 @@ def _new_session_form(records: Records) -> None:
                          help="A clinic code such as P-1042; no name is needed.")
         c1, c2, c3 = st.columns(3)
         c1.date_input("Date", value=today_in(records.tz), key="new_session_date")
-        c2.number_input("Infusion number in series", min_value=1, max_value=99, value=1, key="new_session_number")
-        c3.number_input("Weight (kg)", min_value=0.0, max_value=400.0, value=0.0, step=0.5,
-                        key="new_session_weight", help="0 = not recorded")
-        st.number_input("Planned dose (mg)", min_value=0.0, max_value=1000.0, value=0.0, step=1.0,
-                        key="new_session_dose", help="0 = compute 0.5 mg/kg from the weight")
+        c2.number_input("Infusion number in series", min_value=1, max_value=99, value=None, step=1,
+                        key="new_session_number", placeholder="next in series",
+                        help="Empty: the number after the patient's previous sessions.")
+        c3.number_input("Weight (kg)", min_value=1.0, max_value=400.0, value=None, step=0.5,
+                        key="new_session_weight", placeholder="not recorded")
+        st.number_input("Planned dose (mg)", min_value=1.0, max_value=1000.0, value=None, step=1.0,
+                        key="new_session_dose", placeholder=f"{MG_PER_KG:g} mg/kg from the weight",
+                        help=f"Empty: {MG_PER_KG:g} mg/kg from the weight, when it is recorded.")
         st.form_submit_button("Create session", on_click=_create_session, args=(records,))
+    if pending := st.session_state.get("new_session_pending"):
+        st.warning(md_escape(pending["message"]), icon=":material/warning:")
+        confirm, cancel = st.columns(2)
+        confirm.button("Open a second session", on_click=_create_session, args=(records, True), type="primary")
+        cancel.button("Cancel", on_click=st.session_state.pop, args=("new_session_pending", None))
     if message := st.session_state.pop("new_session_error", None):
         st.error(md_escape(message))
 
 
-def _create_session(records: Records) -> None:
+def _request() -> dict:
+    """What the form asks for, to tell whether a confirmation still applies to it."""
+    state = st.session_state
+    existing, new_code = state.get("new_patient_existing"), state.get("new_patient_code", "").strip()
+    return {"code": existing or new_code, "new_patient": not existing, "date": state["new_session_date"]}
+
+
+def _create_session(records: Records, confirmed: bool = False) -> None:
     """Runs before the page is drawn, so the new session can become the chosen one."""
     existing = st.session_state.get("new_patient_existing")
     new_code = st.session_state.get("new_patient_code", "").strip()
+    pending = st.session_state.pop("new_session_pending", None)
     if bool(existing) == bool(new_code):
         st.session_state["new_session_error"] = "Choose an existing patient or type a new clinic code (one of the two)."
         return
-    weight, dose = st.session_state["new_session_weight"], st.session_state["new_session_dose"]
+    request = _request()
+    number = st.session_state["new_session_number"]
     try:
         session_id = records.open_session(
-            st.session_state["new_session_date"], patient_code=existing or new_code, new_patient=not existing,
-            protocol=default_protocol().name, infusion_number=int(st.session_state["new_session_number"]),
-            planned_dose_mg=dose or (round(0.5 * weight, 1) if weight else None), weight_kg=weight or None)
+            request["date"], patient_code=request["code"], new_patient=request["new_patient"],
+            infusion_number=int(number) if number else None, planned_dose_mg=st.session_state["new_session_dose"],
+            weight_kg=st.session_state["new_session_weight"],
+            confirm_second=confirmed and pending is not None and pending["request"] == request)
+    except SecondSession as duplicate:
+        st.session_state["new_session_pending"] = {"message": str(duplicate), "request": request}
+        return
     except StoreError as error:
         st.session_state["new_session_error"] = str(error)
         return

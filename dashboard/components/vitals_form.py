@@ -18,14 +18,18 @@ FIELDS = (  # key, label, placeholder
 
 
 def vitals_inputs(prefix: str, problems: dict[str, str]) -> None:
-    """Text inputs keyed f'{prefix}_{field}'; the caller reads them from st.session_state."""
+    """Text inputs keyed f'{prefix}_{field}'; the caller reads them from st.session_state.
+
+    A field's problem is shown under its row at the form's full width, naming the field: in a third of
+    a column the message would wrap one word per line.
+    """
     for row in (FIELDS[:3], FIELDS[3:6], FIELDS[6:]):
         columns = st.columns(3)
         for column, (key, label, placeholder) in zip(columns, row):
-            with column:
-                st.text_input(label, key=f"{prefix}_{key}", placeholder=placeholder)
-                if key in problems:
-                    st.error(md_escape(problems[key]), icon=":material/error:")
+            column.text_input(label, key=f"{prefix}_{key}", placeholder=placeholder)
+        for key, label, _ in row:
+            if key in problems:
+                st.error(md_escape(f"{label}: {problems[key]}"), icon=":material/error:")
 
 
 def read_inputs(prefix: str) -> dict[str, str]:
@@ -33,7 +37,6 @@ def read_inputs(prefix: str) -> dict[str, str]:
 
 
 def clear_inputs(prefix: str, extra: tuple[str, ...] = ()) -> None:
-    for key, _, _ in FIELDS:
-        st.session_state[f"{prefix}_{key}"] = ""
-    for key in extra:
-        st.session_state.pop(key, None)
+    """Empty the vitals and the extra text fields (set to '', not removed: a removed key keeps the typed text)."""
+    for key in (*(f"{prefix}_{k}" for k, _, _ in FIELDS), *extra):
+        st.session_state[key] = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.core.audit_summary import action_text, change_summary
+from dashboard.core.entry_time import is_late
 
 STRIKE = "\u0336"
 
@@ -28,7 +29,7 @@ def readings_display(history: pd.DataFrame, tz: str) -> pd.DataFrame:
     mean = [("" if pd.isna(m) else f"{m:g}" + (" (calc.)" if c else "")) for m, c in zip(h["map"], h["map_computed"])]
     table = pd.DataFrame({
         "#": h["id"].astype(int).to_numpy(),
-        "Time": h["measured_at"].dt.tz_convert(tz).dt.strftime("%H:%M").to_numpy(),
+        "Time": _times(h, tz),
         "BP": bp,
         "MAP": mean,
         "HR": h["hr"].map(_num).to_numpy(),
@@ -45,6 +46,16 @@ def readings_display(history: pd.DataFrame, tz: str) -> pd.DataFrame:
     for column in ("Time", "BP", "MAP", "HR", "SpO2", "RR", "Temp °C"):
         table.loc[old, column] = table.loc[old, column].map(strike)
     return table
+
+
+def _times(h: pd.DataFrame, tz: str) -> list[str]:
+    """Clinic clock times; a typed reading entered well after it was measured says 'late entry'.
+
+    Corrections are entered after the fact by nature and are marked as corrections instead.
+    """
+    clock = h["measured_at"].dt.tz_convert(tz).dt.strftime("%H:%M")
+    late = (h["source"] == "manual") & h["supersedes_id"].isna() & is_late(h["measured_at"], h["entered_at"])
+    return [f"{t} (late entry)" if lt else t for t, lt in zip(clock, late)]
 
 
 def _status(row) -> str:

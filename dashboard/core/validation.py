@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from dashboard.core.entry_time import FUTURE_TOLERANCE, clock_text
 from dashboard.core.vitals import VITAL_BY_KEY, VITAL_KEYS, Range, compute_map, plausibility_limits
 
 MISSING_TOKENS = {"", "-", "--", "na", "n/a", "nan", "none", "null", "err", "error", "?"}
-FUTURE_TOLERANCE = timedelta(minutes=5)
 SESSION_WINDOW_BEFORE = timedelta(hours=12)
 SESSION_WINDOW_AFTER = timedelta(hours=24)
 
@@ -32,7 +32,16 @@ def _fmt(value: float) -> str:
 
 
 def coerce_numbers(raw: pd.DataFrame, columns: tuple[str, ...] = VITAL_KEYS) -> tuple[pd.DataFrame, list[Problem]]:
-    """Turn text cells into floats; blanks and placeholders ('--', 'NA', 'ERR') are not measured."""
+    """Turn text cells into floats with the file importer's cell parser, so typed and imported text agree.
+
+    Blanks and placeholders ('--', 'NA', 'ERR') are not measured; '98%', '36,8' and '120 mmHg' are numbers;
+    a temperature written in °F ('98.6 F') is converted to °C.
+    """
+    import pyarrow as pa
+
+    # Imported here: the cell parser itself reads MISSING_TOKENS from this module.
+    from dashboard.core.csvfile.cells import to_numbers
+
     numbers = pd.DataFrame(index=raw.index)
     problems: list[Problem] = []
     for column in columns:
@@ -43,14 +52,15 @@ def coerce_numbers(raw: pd.DataFrame, columns: tuple[str, ...] = VITAL_KEYS) -> 
         if pd.api.types.is_numeric_dtype(cells):
             numbers[column] = cells.astype("float64")
             continue
-        text = cells.astype("string").str.strip()
-        missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
-        parsed = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64")
-        bad = parsed.isna() & ~missing
-        for row in np.flatnonzero(bad.to_numpy()):
+        text = pa.array([None if pd.isna(v) else str(v) for v in cells], type=pa.string())
+        parsed = to_numbers(text)
+        values = parsed.values
+        if column == "temp_c":
+            values = np.where(parsed.fahrenheit, np.round((values - 32) * 5 / 9, 1), values)
+        for row in np.flatnonzero(parsed.not_number):
             value = cells.iloc[row]
-            problems.append(Problem(int(row), column, value, f"'{value}' is not a number"))
-        numbers[column] = parsed
+            problems.append(Problem(int(row), column, value, f"'{str(value).strip()}' is not a number"))
+        numbers[column] = pd.Series(values, index=raw.index, dtype="float64")
     return numbers, problems
 
 
@@ -105,24 +115,33 @@ def check_values(values: pd.DataFrame, limits: dict[str, Range] | None = None) -
     return problems
 
 
-def check_times(measured_at: pd.Series, *, reference: datetime | None, now: datetime) -> list[Problem]:
-    """Times in the future, or far outside the session they are recorded for."""
+def check_times(measured_at: pd.Series, *, reference: datetime | None, now: datetime,
+                tz: str | None = None) -> list[Problem]:
+    """Times in the future, or far outside the session they are recorded for.
+
+    With tz (the clinic's zone) the messages name clinic clock times, as the page shows them; else UTC.
+    """
     problems: list[Problem] = []
     times = pd.to_datetime(measured_at, utc=True)
+
+    def named(row: int) -> str:
+        moment = times.iloc[row]
+        return f"{moment:%Y-%m-%d %H:%M} UTC" if tz is None else clock_text(moment.to_pydatetime(), tz, now=now)
+
     future = times > pd.Timestamp(now) + FUTURE_TOLERANCE
     for row in np.flatnonzero(future.to_numpy()):
-        problems.append(Problem(int(row), "measured_at", times.iloc[row],
-                                f"{times.iloc[row]:%Y-%m-%d %H:%M} UTC is in the future"))
+        now_text = "" if tz is None else f" (now {clock_text(now, tz)})"
+        problems.append(Problem(int(row), "measured_at", times.iloc[row], f"{named(row)} is in the future{now_text}"))
     if reference is not None:
         ref = pd.Timestamp(reference)
         early = times < ref - SESSION_WINDOW_BEFORE
         late = times > ref + SESSION_WINDOW_AFTER
         for row in np.flatnonzero(early.to_numpy()):
             problems.append(Problem(int(row), "measured_at", times.iloc[row],
-                                    f"{times.iloc[row]:%Y-%m-%d %H:%M} UTC is more than 12 h before this session"))
+                                    f"{named(row)} is more than 12 h before this session"))
         for row in np.flatnonzero((late & ~future).to_numpy()):
             problems.append(Problem(int(row), "measured_at", times.iloc[row],
-                                    f"{times.iloc[row]:%Y-%m-%d %H:%M} UTC is more than 24 h after this session began"))
+                                    f"{named(row)} is more than 24 h after this session began"))
     return problems
 
 
@@ -139,6 +158,7 @@ def complete_map(values: pd.DataFrame) -> pd.DataFrame:
 class EntryResult:
     values: dict[str, float | bool | None] | None
     problems: list[Problem]
+    measured_at: datetime | None = None  # the moment the entry is for (None when its time was unreadable)
 
     def by_field(self) -> dict[str, str]:
         """Reasons keyed by field, for showing beside each input."""
@@ -149,19 +169,19 @@ class EntryResult:
 
 
 def validate_entry(raw: dict[str, object], *, measured_at: datetime, now: datetime,
-                   session_reference: datetime | None) -> EntryResult:
-    """Check one typed-in set of vitals; values come back only when nothing is wrong."""
+                   session_reference: datetime | None, tz: str | None = None) -> EntryResult:
+    """Check one typed-in set of vitals; values come back only when nothing is wrong (times named in tz)."""
     frame = pd.DataFrame([{k: raw.get(k) for k in VITAL_KEYS}], dtype="object")
     numbers, problems = coerce_numbers(frame)
     problems += check_values(numbers.where(~numbers.isna(), np.nan))
-    problems += check_times(pd.Series([measured_at]), reference=session_reference, now=now)
+    problems += check_times(pd.Series([measured_at]), reference=session_reference, now=now, tz=tz)
     problems = _drop_followups(problems)
     if problems:
-        return EntryResult(None, problems)
+        return EntryResult(None, problems, measured_at)
     row = complete_map(numbers).iloc[0]
     values = {k: (None if pd.isna(row[k]) else float(row[k])) for k in VITAL_KEYS}
     values["map_computed"] = bool(row["map_computed"])
-    return EntryResult(values, [])
+    return EntryResult(values, [], measured_at)
 
 
 def _drop_followups(problems: list[Problem]) -> list[Problem]:

@@ -9,19 +9,28 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard.core.clock import utcnow
+from dashboard.core.clock import as_utc, utcnow
+from dashboard.core.entry_time import clock_text, entry_moment
+from dashboard.core import planning
 from dashboard.core.roles import Actor
-from dashboard.core.validation import EntryResult, validate_entry
+from dashboard.core.validation import EntryResult, Problem, check_times, validate_entry
 from dashboard.services.alerting import refresh
-from dashboard.services.protocols import resolve
+from dashboard.services.protocols import DEFAULT_NAME, resolve
 from dashboard.store import audit
 from dashboard.store import protocols as store_protocols
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from dashboard.store.db import begin
-from dashboard.store.errors import NotFound
+from dashboard.store.errors import Conflict, NotFound
 from dashboard.store.sessions import Session
+
+# A time given to a write: None = the moment of saving; a datetime; or a clinic clock time 'HH:MM[:SS]'.
+When = datetime | str | None
+
+
+class SecondSession(Conflict):
+    """The patient already has a session that day; opening another needs confirming."""
 
 
 def _reading_snapshot(conn, reading_id: int) -> dict:
@@ -62,9 +71,15 @@ class Records:
         return store_readings.reading_counts(self.engine)
 
     # writes
-    def open_session(self, session_date: date, *, patient_code: str, new_patient: bool, protocol: str,
+    def open_session(self, session_date: date, *, patient_code: str, new_patient: bool, protocol: str | None = None,
                      infusion_number: int | None = None, planned_dose_mg: float | None = None,
-                     weight_kg: float | None = None, code: str | None = None) -> int:
+                     weight_kg: float | None = None, code: str | None = None,
+                     confirm_second: bool = False) -> int:
+        """A new planned session; a second one the same day for a patient is refused unless confirm_second.
+
+        When not given: the protocol is the patient's, else the clinic's; the infusion number is the next in
+        the patient's series; the dose is computed from the weight (core.planning).
+        """
         self.actor.require("session.create")
         by = self.actor.username
         with begin(self.engine) as conn:
@@ -75,13 +90,31 @@ class Records:
                 patient_id = store_sessions.find_patient(conn, patient_code)
                 if patient_id is None:
                     raise NotFound(f"no patient with code {patient_code!r}")
+            previous = store_sessions.list_sessions(conn, patient_id)
+            same_day = [s for s in previous if s.session_date == session_date]
+            if same_day and not confirm_second:
+                raise SecondSession(f"{patient_code.strip()} already has a session on {session_date:%Y-%m-%d}: "
+                                    f"{'; '.join(self._describe(s) for s in same_day)}. "
+                                    "Open a second session only if this is really another infusion today.")
             session_id = store_sessions.create_session(
-                conn, patient_id, session_date, by=by, protocol=protocol, infusion_number=infusion_number,
-                planned_dose_mg=planned_dose_mg, weight_kg=weight_kg, code=code)
+                conn, patient_id, session_date, by=by, protocol=protocol or _protocol_for(conn, patient_id),
+                infusion_number=infusion_number or planning.next_infusion_number(s.infusion_number for s in previous),
+                planned_dose_mg=planning.planned_dose_mg(planned_dose_mg, weight_kg), weight_kg=weight_kg, code=code)
             created = store_sessions.get_session(conn, session_id)
             audit.record(conn, self.actor, "session.create", "session", session_id, session_id=session_id,
                          after=asdict(created))
         return session_id
+
+    def _describe(self, session: Session) -> str:
+        """'S-0007, infusion 1, infusing since 09:02' (clinic time)."""
+        def clock(moment: datetime) -> str:
+            return f"{moment.astimezone(ZoneInfo(self.tz)):%H:%M}"
+        number = f", infusion {session.infusion_number}" if session.infusion_number else ""
+        state = {"infusing": ("infusing since", session.infusion_started_at),
+                 "recovery": ("in recovery since", session.infusion_stopped_at),
+                 "discharged": ("discharged at", session.discharged_at)}.get(session.status)
+        status = f"{state[0]} {clock(state[1])}" if state and state[1] else session.status
+        return f"{session.code}{number}, {status}"
 
     def _mark(self, session_id: int, step, action: str, at: datetime | None) -> None:
         self.actor.require("session.infusion")
@@ -106,22 +139,38 @@ class Records:
     def discharge(self, session_id: int, at: datetime | None = None) -> None:
         self._mark(session_id, store_sessions.discharge, "session.discharge", at)
 
-    def _validate(self, session_id: int, raw: dict, measured_at: datetime) -> EntryResult:
-        """The entry rules, with the session's infusion start (or its date) as the time reference."""
-        session = self.session(session_id)
-        reference = session.infusion_started_at or datetime.combine(session.session_date, time(0),
-                                                                     tzinfo=ZoneInfo(self.tz))
-        return validate_entry(raw, measured_at=measured_at, now=utcnow(), session_reference=reference)
+    def _moment(self, session: Session, given: When) -> datetime:
+        """The moment a write is for; ValueError names what is wrong with a typed clock time."""
+        return entry_moment(given, session_date=session.session_date, tz=self.tz,
+                            reference=session.infusion_started_at, now=utcnow())
 
-    def record_reading(self, session_id: int, raw: dict, *, measured_at: datetime, bp_method: str | None = "cuff",
+    def _reference(self, session: Session) -> datetime:
+        """What an entry's time must be near: the infusion start, or the start of the session's day."""
+        return session.infusion_started_at or datetime.combine(session.session_date, time(0), tzinfo=ZoneInfo(self.tz))
+
+    def _validate(self, session_id: int, raw: dict, measured_at: When) -> EntryResult:
+        """The entry rules, times named in clinic time."""
+        session = self.session(session_id)
+        reference, now = self._reference(session), utcnow()
+        try:
+            moment = self._moment(session, measured_at)
+        except ValueError as error:
+            checked = validate_entry(raw, measured_at=now, now=now, session_reference=reference, tz=self.tz)
+            return EntryResult(None, [Problem(0, "measured_at", measured_at, str(error)), *checked.problems])
+        return validate_entry(raw, measured_at=moment, now=now, session_reference=reference, tz=self.tz)
+
+    def record_reading(self, session_id: int, raw: dict, *, measured_at: When = None, bp_method: str | None = "cuff",
                        note: str | None = None) -> tuple[EntryResult, int | None]:
-        """Validate typed values and store them when valid; the result carries the problems otherwise."""
+        """Validate typed values and store them when valid; the result carries the problems otherwise.
+
+        measured_at None is the moment of saving, to the second; a set time is a late entry (entered_at is kept).
+        """
         self.actor.require("reading.write")
         result = self._validate(session_id, raw, measured_at)
         if result.problems:
             return result, None
         with begin(self.engine) as conn:
-            reading_id = store_readings.add_reading(conn, session_id, result.values, measured_at=measured_at,
+            reading_id = store_readings.add_reading(conn, session_id, result.values, measured_at=result.measured_at,
                                                     by=self.actor.username, bp_method=bp_method, note=note)
             audit.record(conn, self.actor, "reading.add", "reading", reading_id, session_id=session_id,
                          after=_reading_snapshot(conn, reading_id))
@@ -129,18 +178,23 @@ class Records:
         return result, reading_id
 
     def correct_reading(self, reading_id: int, raw: dict, *, reason: str,
-                        measured_at: datetime) -> tuple[EntryResult, int | None]:
+                        measured_at: When = None) -> tuple[EntryResult, int | None]:
+        """A new version of a reading; measured_at None keeps the original's time."""
         self.actor.require("reading.correct")
         original = store_readings.reading_versions(self.engine, [reading_id])
         if original.empty:
             raise NotFound(f"reading {reading_id} does not exist")
         session_id = int(original["session_id"].iloc[0])
+        original_at = as_utc(original["measured_at"].iloc[0])
+        if measured_at is None or (isinstance(measured_at, str) and
+                                   measured_at.strip() in ("", clock_text(original_at, self.tz))):
+            measured_at = original_at  # the time shown unchanged: the original's, to the microsecond
         result = self._validate(session_id, raw, measured_at)
         if result.problems:
             return result, None
         with begin(self.engine) as conn:
             new_id = store_readings.correct_reading(conn, reading_id, result.values, reason=reason,
-                                                    by=self.actor.username, measured_at=measured_at)
+                                                    by=self.actor.username, measured_at=result.measured_at)
             audit.record(conn, self.actor, "reading.correct", "reading", new_id, session_id=session_id,
                          before=_reading_snapshot(conn, reading_id), after=_reading_snapshot(conn, new_id))
             self.raised = refresh(conn, session_id, self.actor)
@@ -156,13 +210,28 @@ class Records:
             self.raised = refresh(conn, int(after["session_id"]), self.actor)
         return new_id
 
-    def add_event(self, session_id: int, kind: str, label: str, *, occurred_at: datetime,
+    def add_event(self, session_id: int, kind: str, label: str, *, occurred_at: When = None,
                   score: int | None = None, severity: str | None = None, note: str | None = None) -> int:
+        """A side effect or score; occurred_at None is the moment of saving. Bad input raises a Conflict."""
         self.actor.require("event.write")
+        session = self.session(session_id)
+        try:
+            moment = self._moment(session, occurred_at)
+        except ValueError as error:
+            raise Conflict(str(error)) from None
+        problems = check_times(pd.Series([moment]), reference=self._reference(session), now=utcnow(), tz=self.tz)
+        if problems:
+            raise Conflict(problems[0].reason)
         with begin(self.engine) as conn:
-            event_id = store_events.add_event(conn, session_id, kind, label, occurred_at=occurred_at,
+            event_id = store_events.add_event(conn, session_id, kind, label, occurred_at=moment,
                                               by=self.actor.username, score=score, severity=severity, note=note)
             audit.record(conn, self.actor, "event.add", "event", event_id, session_id=session_id,
                          after={"kind": kind, "label": label, "score": score, "severity": severity,
-                                "note": note, "occurred_at": occurred_at})
+                                "note": note, "occurred_at": moment})
         return event_id
+
+
+def _protocol_for(conn, patient_id: int) -> str:
+    """The protocol name a new session is opened under: the patient's assignment, else the clinic default."""
+    return (store_protocols.assigned(conn, "patient", patient_id) or store_protocols.assigned(conn, "clinic", None)
+            or DEFAULT_NAME)

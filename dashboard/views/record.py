@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -15,8 +15,8 @@ from dashboard.components.session_chart import chart_events, draw_chart
 from dashboard.components.session_picker import pick_session
 from dashboard.components.text import md_escape
 from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_inputs
-from dashboard.core.clock import utcnow
-from dashboard.core.events import SEVERITIES, SIDE_EFFECTS
+from dashboard.core.entry_time import clock_text
+from dashboard.core.events import SCALE_HELP, SEVERITIES, SIDE_EFFECTS, events_display, score_range
 from dashboard.core.news2 import RESPONSE_TEXT, last_complete
 from dashboard.core.tables import readings_display
 from dashboard.core.versions import change_stamp, in_force, newest_page, page_count
@@ -30,12 +30,9 @@ from dashboard.core.sessions import Session
 VERSIONS_PER_PAGE = 200
 
 
-def _at(session: Session, clock: time, tz: str) -> datetime:
-    return datetime.combine(session.session_date, clock, tzinfo=ZoneInfo(tz))
-
-
-def _now_clock(tz: str) -> time:
-    return utcnow().astimezone(ZoneInfo(tz)).time().replace(second=0, microsecond=0)
+TIME_HELP = ("Empty: the moment you save, to the second. For a late entry type the clock time it was "
+             "measured, HH:MM or HH:MM:SS; the time it was entered is kept too.")
+NOW_PLACEHOLDER = "now, when saved"
 
 
 def _local(moment: datetime, tz: str) -> str:
@@ -43,14 +40,15 @@ def _local(moment: datetime, tz: str) -> str:
 
 
 def _save_entry(rec: Records, session: Session) -> None:
-    measured_at = _at(session, st.session_state["entry_time"], rec.tz)
-    result, _ = rec.record_reading(session.id, read_inputs("entry"), measured_at=measured_at,
+    set_time = st.session_state.get("entry_time", "").strip()
+    result, _ = rec.record_reading(session.id, read_inputs("entry"), measured_at=set_time or None,
                                    bp_method=st.session_state["entry_method"],
                                    note=st.session_state.get("entry_note") or None)
     st.session_state["entry_problems"] = result.by_field()
     st.session_state["raised"] = rec.raised
     if not result.problems:
-        st.session_state["flash"] = f"Reading at {measured_at:%H:%M} saved."
+        at = clock_text(result.measured_at, rec.tz)
+        st.session_state["flash"] = f"Late entry for {at} saved." if set_time else f"Reading at {at} saved."
         clear_inputs("entry", extra=("entry_time", "entry_note"))
 
 
@@ -71,7 +69,7 @@ def _save_correction(rec: Records, session: Session, void: bool) -> None:
             st.session_state["flash"] = f"Reading #{reading_id} marked as entered in error."
         else:
             result, new_id = rec.correct_reading(reading_id, read_inputs("corr"), reason=reason,
-                                                 measured_at=_at(session, st.session_state["corr_time"], rec.tz))
+                                                 measured_at=st.session_state.get("corr_time") or None)
             if result.problems:
                 st.session_state["corr_problems"] = result.by_field()
                 return
@@ -80,7 +78,8 @@ def _save_correction(rec: Records, session: Session, void: bool) -> None:
         st.session_state["corr_problems"] = {"": str(error)}
         return
     st.session_state["corr_problems"] = {}
-    clear_inputs("corr", extra=("corr_reading", "corr_reason", "corr_time"))
+    clear_inputs("corr", extra=("corr_reason", "corr_time"))
+    st.session_state["corr_reading"] = None
 
 
 def _prefill_correction(current: pd.DataFrame, tz: str) -> None:
@@ -91,7 +90,7 @@ def _prefill_correction(current: pd.DataFrame, tz: str) -> None:
     for key in ("sbp", "dbp", "hr", "spo2", "rr", "map", "temp_c"):
         computed = key == "map" and row["map_computed"]
         st.session_state[f"corr_{key}"] = "" if pd.isna(row[key]) or computed else f"{row[key]:g}"
-    st.session_state["corr_time"] = row["measured_at"].tz_convert(tz).time()
+    st.session_state["corr_time"] = f"{row['measured_at'].tz_convert(tz):%H:%M:%S}"
     st.session_state["corr_problems"] = {}
 
 
@@ -119,16 +118,14 @@ def _infusion_controls(rec: Records, session: Session) -> None:
 
 
 def _entry_form(rec: Records, session: Session) -> None:
-    st.session_state.setdefault("entry_time", _now_clock(rec.tz))
     problems = st.session_state.get("entry_problems", {})
-    with st.form("entry"):
+    with st.form("entry"):  # Enter in any field saves; Tab goes time, method, the vitals, note, Save
         st.markdown("**New reading**")
         left, right = st.columns(2)
-        left.time_input("Measured at", key="entry_time", step=60,
-                        help="Now by default; set it back for a late entry (the entry time is kept too).")
+        left.text_input("Measured at", key="entry_time", placeholder=NOW_PLACEHOLDER, max_chars=8, help=TIME_HELP)
         right.selectbox("BP method", BP_METHODS, key="entry_method")
         if "measured_at" in problems:
-            st.error(md_escape(problems["measured_at"]), icon=":material/error:")
+            st.error(md_escape(f"Measured at: {problems['measured_at']}"), icon=":material/error:")
         vitals_inputs("entry", problems)
         st.text_input("Note", key="entry_note", max_chars=500)
         if "" in problems:
@@ -140,30 +137,41 @@ def _event_forms(rec: Records, session: Session) -> None:
     def record(kind: str, label: str | None, score_key: str | None, severity_key: str | None, time_key: str):
         label = label or st.session_state["se_label"]
         try:
-            rec.add_event(session.id, kind, label, occurred_at=_at(session, st.session_state[time_key], rec.tz),
+            rec.add_event(session.id, kind, label, occurred_at=st.session_state.get(time_key) or None,
                           score=int(st.session_state[score_key]) if score_key else None,
                           severity=st.session_state[severity_key] if severity_key else None)
             st.session_state["flash"] = f"{label} recorded."
+            st.session_state[time_key] = ""
         except StoreError as error:
             st.session_state["flash_error"] = str(error)
+
+    def at_input(key: str) -> None:
+        st.text_input("At", key=key, placeholder=NOW_PLACEHOLDER, max_chars=8, help=TIME_HELP)
 
     side, sedation, dissociation = st.tabs(["Side effect", "Sedation (MOAA/S)", "Dissociation (CADSS)"])
     with side.form("side_effect"):
         st.selectbox("Effect", SIDE_EFFECTS, key="se_label")
         st.selectbox("Severity", SEVERITIES, key="se_severity")
-        st.time_input("At", value=_now_clock(rec.tz), key="se_time", step=60)
+        at_input("se_time")
         st.form_submit_button("Record side effect", on_click=record,
                               args=("side_effect", None, None, "se_severity", "se_time"))
     with sedation.form("moaa_s"):
-        st.selectbox("Score", [5, 4, 3, 2, 1, 0], key="moaa_score",
-                     help="5 responds readily to name … 0 no response to painful stimulus")
-        st.time_input("At", value=_now_clock(rec.tz), key="moaa_time", step=60)
+        low, high = score_range("moaa_s")
+        st.selectbox("Score", list(range(high, low - 1, -1)), key="moaa_score", help=SCALE_HELP["moaa_s"])
+        at_input("moaa_time")
         st.form_submit_button("Record MOAA/S", on_click=record,
                               args=("moaa_s", "MOAA/S", "moaa_score", None, "moaa_time"))
     with dissociation.form("cadss"):
-        st.number_input("Score", min_value=0, max_value=92, value=0, key="cadss_score")
-        st.time_input("At", value=_now_clock(rec.tz), key="cadss_time", step=60)
+        low, high = score_range("cadss")
+        st.number_input("Score", min_value=low, max_value=high, value=low, key="cadss_score", help=SCALE_HELP["cadss"])
+        at_input("cadss_time")
         st.form_submit_button("Record CADSS", on_click=record, args=("cadss", "CADSS", "cadss_score", None, "cadss_time"))
+    events = rec.events(session.id)
+    st.markdown("**Events**")
+    if events.empty:
+        st.caption("No side effects or scores recorded yet.")
+    else:
+        st.dataframe(events_display(events, rec.tz), hide_index=True, width="stretch")
 
 
 def _reading_labels(current: pd.DataFrame, tz: str) -> dict[int, str]:
@@ -191,8 +199,8 @@ def _correction_form(rec: Records, session: Session, current: pd.DataFrame) -> N
         st.selectbox("Reading", list(labels), index=None, format_func=labels.get, key="corr_reading",
                      placeholder="Choose the reading to correct…", on_change=_prefill_correction,
                      args=(current, rec.tz))
-        st.session_state.setdefault("corr_time", _now_clock(rec.tz))
-        st.time_input("Measured at", key="corr_time", step=60)
+        st.text_input("Measured at", key="corr_time", max_chars=8, placeholder="as the original",
+                      help="The original's time, to the second; change it if the time itself was wrong.")
         vitals_inputs("corr", problems)
         st.text_input("Reason for the correction (required)", key="corr_reason", max_chars=300)
         for key in ("reason", "", "measured_at"):

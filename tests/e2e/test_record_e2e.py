@@ -30,7 +30,7 @@ def test_enter_a_reading_and_see_it_in_the_chart(app_server, page, tmp_path):
     page.get_by_role("textbox", name="Diastolic (mmHg)", exact=True).fill("84")
     page.get_by_role("textbox", name="Heart rate (/min)", exact=True).fill("77")
     page.get_by_role("button", name="Save reading").click()
-    expect(page.get_by_text(re.compile(r"Reading at \d\d:\d\d saved"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Reading at \d\d:\d\d:\d\d saved"))).to_be_visible()
 
     page.wait_for_function(f"() => ({PLOTTED})().includes(131)", timeout=20_000)
     values = plotted_values(page)

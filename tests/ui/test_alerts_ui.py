@@ -21,7 +21,7 @@ def started(app_env, today_session):
 def test_critical_reading_raises_a_banner_a_toast_and_an_alert_to_acknowledge(app_env, today_session):
     started(app_env, today_session)
     at = open_app(today_session)
-    at.time_input(key="entry_time").set_value(minutes_ago(2))
+    at.text_input(key="entry_time").input(f"{minutes_ago(2):%H:%M}")
     for key, value in dict(sbp="186", dbp="104", hr="90", spo2="97", rr="16").items():
         at.text_input(key=f"entry_{key}").input(value)
     button(at, "Save reading").click().run()

@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.core.clock import today_in
+from dashboard.core.clock import CLOCK_OFFSET_FILE, today_in, utcnow
 from dashboard.core.tables import STRIKE
+from dashboard.store import alerts as store_alerts
 from dashboard.store import readings as store_readings
-from tests.ui.helpers import TZ, button, chart_spec, errors, minutes_ago, open_app, plotted
+from dashboard.store import sessions as store_sessions
+from tests.ui.helpers import TZ, button, chart_spec, decode, errors, open_app, plotted
+
+
+class Clock:
+    """Lets clinical time pass through the clock offset file the app reads on every call."""
+
+    def __init__(self, path):
+        self.path, self.seconds = path, 0.0
+        path.write_text("0")
+
+    def advance(self, seconds: float) -> None:
+        self.seconds += seconds
+        self.path.write_text(str(self.seconds))
+
+
+@pytest.fixture
+def clock(tmp_path, monkeypatch):
+    monkeypatch.setenv(CLOCK_OFFSET_FILE, str(tmp_path / "offset"))
+    return Clock(tmp_path / "offset")
+
+
+def local(moment) -> datetime:
+    return moment.astimezone(ZoneInfo(TZ))
 
 
 def fill(at, **values):
@@ -22,15 +46,17 @@ def fill(at, **values):
 
 def test_valid_entry_is_saved_and_shown_in_table_and_chart(app_env, today_session):
     at = open_app(today_session)
-    at.time_input(key="entry_time").set_value(minutes_ago(2))
-    fill(at, sbp="128", dbp="82", hr="74", spo2="98", rr="14")
+    fill(at, sbp="128", dbp="82", hr="74", spo2="98%", rr="14")  # '98%' as a monitor export writes it
+    at.text_input(key="entry_note").input("after a walk")
     button(at, "Save reading").click().run()
     assert not at.exception and not errors(at)
     assert any("saved" in s.value for s in at.success)
+    assert at.dataframe[-1].value.iloc[0]["SpO2"] == "98"
     table = at.dataframe[-1].value
     assert table.iloc[0]["BP"] == "128/82" and table.iloc[0]["Status"] == "current"
     assert plotted(at)["SBP"] == [128] and plotted(at)["HR"] == [74]
     assert at.text_input(key="entry_sbp").value == ""  # ready for the next set
+    assert at.text_input(key="entry_note").value == "" and at.text_input(key="entry_time").value == ""
     stored = store_readings.session_readings(app_env, today_session)
     assert stored["entered_by"].tolist() == ["ana"] and stored["map_computed"].tolist() == [True]
 
@@ -46,7 +72,6 @@ def test_valid_entry_is_saved_and_shown_in_table_and_chart(app_env, today_sessio
 ])
 def test_invalid_entry_names_the_problem_and_stores_nothing(app_env, today_session, values, field, words):
     at = open_app(today_session)
-    at.time_input(key="entry_time").set_value(minutes_ago(2))
     fill(at, **values)
     button(at, "Save reading").click().run()
     assert not at.exception
@@ -58,19 +83,19 @@ def test_invalid_entry_names_the_problem_and_stores_nothing(app_env, today_sessi
 
 def test_future_time_is_refused(app_env, today_session):
     at = open_app(today_session)
-    at.time_input(key="entry_time").set_value(time(23, 59))
     now = datetime.now(ZoneInfo(TZ))
     if now.hour == 23 and now.minute >= 50:
         pytest.skip("too close to midnight at the clinic to make a future time of today")
+    at.text_input(key="entry_time").input("23:59")
     fill(at, hr="70")
     button(at, "Save reading").click().run()
-    assert any("in the future" in e for e in errors(at))
+    # named in clinic time, as the page shows times (not UTC)
+    assert any("23:59:00 is in the future (now " in e.replace("\\", "") for e in errors(at)), errors(at)
     assert store_readings.session_readings(app_env, today_session, history=True).empty
 
 
 def test_correction_keeps_the_original_struck_through(app_env, today_session):
     at = open_app(today_session)
-    at.time_input(key="entry_time").set_value(minutes_ago(3))
     fill(at, sbp="212", dbp="80", hr="70")
     button(at, "Save reading").click().run()
     original = int(store_readings.session_readings(app_env, today_session)["id"].iloc[0])
@@ -123,12 +148,91 @@ def test_hostile_text_is_shown_as_typed_never_run(app_env):
     assert not at.exception
     heading = at.subheader[0].value
     assert "\\<img" in heading and "\\*\\*x\\*\\*" in heading and "\\[a\\]" in heading  # escaped: shown as typed
-    at.time_input(key="entry_time").set_value(minutes_ago(2))
     fill(at, hr="72")
     at.text_input(key="entry_note").input("=HYPERLINK(\"http://evil\") <script>alert(1)</script>")
     button(at, "Save reading").click().run()
     assert at.dataframe[-1].value.iloc[0]["Note"] == "=HYPERLINK(\"http://evil\") <script>alert(1)</script>"
     assert not any("<script>" in m.value for m in at.markdown)
+
+
+def test_an_entry_is_filed_at_the_moment_it_is_saved_not_when_the_form_was_drawn(app_env, today_session, clock):
+    at = open_app(today_session)
+    drawn = utcnow()
+    fill(at, sbp="128", dbp="82")
+    clock.advance(90)  # the nurse measured and typed for a minute and a half
+    button(at, "Save reading").click().run()
+    stored = store_readings.session_readings(app_env, today_session).iloc[0]
+    assert stored["measured_at"] - drawn >= timedelta(seconds=90)
+    assert abs(stored["measured_at"] - stored["entered_at"]) < timedelta(seconds=1)
+    assert any(f"Reading at {local(stored['measured_at']):%H:%M:%S} saved" in s.value for s in at.success)
+    assert "late" not in at.dataframe[-1].value.iloc[0]["Time"]
+
+
+def test_a_late_entry_keeps_the_time_set_and_is_marked_in_the_table(app_env, today_session, clock):
+    measured = local(utcnow() - timedelta(minutes=10))
+    if measured.date() != today_in(TZ):
+        pytest.skip("too close to midnight at the clinic")
+    at = open_app(today_session)
+    at.text_input(key="entry_time").input(f"{measured:%H:%M:%S}")
+    fill(at, hr="70")
+    button(at, "Save reading").click().run()
+    assert not errors(at)
+    assert any(f"Late entry for {measured:%H:%M:%S} saved" in s.value for s in at.success)
+    stored = store_readings.session_readings(app_env, today_session).iloc[0]
+    assert f"{local(stored['measured_at']):%H:%M:%S}" == f"{measured:%H:%M:%S}"
+    assert at.dataframe[-1].value.iloc[0]["Time"] == f"{measured:%H:%M} (late entry)"
+    assert at.text_input(key="entry_time").value == ""  # the next reading is 'now' again
+
+
+def test_a_high_bp_seconds_after_start_is_no_pre_infusion_reading(app_env, today_session, clock):
+    at = open_app(today_session)
+    button(at, "▶ Start infusion").click().run()
+    clock.advance(5)
+    fill(at, sbp="185", dbp="112")
+    button(at, "Save reading").click().run()
+    assert not at.exception
+    assert not any("pre-infusion" in text for text in errors(at) + [w.value for w in at.warning])
+    started = store_sessions.get_session(app_env, today_session).infusion_started_at
+    stored = store_readings.session_readings(app_env, today_session).iloc[0]
+    assert stored["measured_at"] > started
+    assert "pre_dose_caution" not in store_alerts.session_alerts(app_env, today_session)["rule"].tolist()
+    sbp = next(t for t in chart_spec(at)["data"] if t.get("name") == "SBP")
+    assert all(x > 0 for x in decode(sbp["x"]))  # drawn right of the start line
+
+
+def test_a_second_session_the_same_day_needs_confirming(app_env, today_session):
+    store_sessions.start_infusion(app_env, today_session, utcnow())
+    at = open_app()
+    at.selectbox(key="new_patient_existing").set_value("P-2001")
+    button(at, "Create session").click().run()
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "S-0001, infusion 1, infusing since" in warning
+    assert len(store_sessions.list_sessions(app_env)) == 1 and at.selectbox(key="session_id").value is None
+    button(at, "Open a second session").click().run()
+    assert not at.exception and not at.warning
+    sessions = store_sessions.list_sessions(app_env)
+    assert len(sessions) == 2 and sessions[0].infusion_number == 2
+    assert at.selectbox(key="session_id").value == sessions[0].id
+
+
+def test_side_effect_severity_is_shown_in_the_events_list(app_env, today_session):
+    at = open_app(today_session)
+    at.selectbox(key="se_label").set_value("Headache")
+    at.selectbox(key="se_severity").set_value("severe")
+    button(at, "Record side effect").click().run()
+    at.selectbox(key="moaa_score").set_value(3)
+    button(at, "Record MOAA/S").click().run()
+    events = next(d.value for d in at.dataframe if "Severity / score" in d.value.columns)
+    assert events[["What", "Severity / score"]].values.tolist() == [["Headache", "severe"], ["MOAA/S", "3"]]
+    assert events["By"].str.startswith("ana ").all()
+
+
+def test_a_bad_value_is_named_with_its_field_under_the_row(app_env, today_session):
+    at = open_app(today_session)
+    fill(at, sbp="12o", dbp="80")
+    button(at, "Save reading").click().run()
+    assert "Systolic (mmHg): '12o' is not a number" in [e.replace("\\", "") for e in errors(at)]
 
 
 def add_monitor_readings(engine, session_id: int, n: int, *, minutes_back: int = 200):
@@ -148,7 +252,7 @@ def add_monitor_readings(engine, session_id: int, n: int, *, minutes_back: int =
 
 def test_chart_on_the_record_page_takes_the_full_width_with_labels_and_severity(app_env, today_session):
     at = open_app(today_session)
-    at.time_input(key="entry_time").set_value(minutes_ago(3))
+    at.text_input(key="entry_time").input(f"{minutes_ago(3):%H:%M:%S}")
     fill(at, sbp="186", dbp="84", hr="74", spo2="98", rr="14")
     button(at, "Save reading").click().run()
     at.selectbox(key="se_label").set_value("Vomiting")

@@ -37,3 +37,11 @@ def test_entered_in_error_is_struck_and_explained():
     row = readings_display(history(), "UTC").set_index("#").loc[3]
     assert row["Status"] == "entered in error: motion" and STRIKE in row["HR"]
     assert row["Note"] == "<b>x</b>"
+
+
+def test_a_late_typed_reading_is_marked_a_correction_is_not():
+    h = history()
+    h["entered_at"] = [h["measured_at"][0] + pd.Timedelta(minutes=20), h["measured_at"][1] + pd.Timedelta(minutes=30),
+                       h["measured_at"][2] + pd.Timedelta(seconds=1)]
+    times = readings_display(h, "UTC").set_index("#")["Time"].str.replace(STRIKE, "")
+    assert times.to_dict() == {1: "14:00 (late entry)", 2: "14:00", 3: "14:05"}

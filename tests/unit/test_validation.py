@@ -73,3 +73,27 @@ def test_complete_map_only_fills_missing():
     out = complete_map(frame)
     assert out["map"].tolist()[:2] == [100.0, 105.0] and pd.isna(out["map"].iloc[2])
     assert out["map_computed"].tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("typed, field, value", [
+    ("98%", "spo2", 98), ("98 %", "spo2", 98), ("36,8", "temp_c", 36.8), ("128 mmHg", "sbp", 128),
+    ("74 bpm", "hr", 74), ("98.6 °F", "temp_c", 37.0),
+])
+def test_typed_cells_are_read_as_the_importer_reads_them(typed, field, value):
+    raw = {"sbp": "128", "dbp": "82"} if field != "sbp" else {"dbp": "82"}
+    result = entry(**raw, **{field: typed})
+    assert result.problems == [] and result.values[field] == pytest.approx(value)
+
+
+def test_time_problems_name_the_clinic_clock_time():
+    later = datetime(2026, 11, 2, 15, 30, 5, tzinfo=timezone.utc)  # 10:30:05 in New York
+    result = validate_entry({"hr": "70"}, measured_at=later, now=NOW, session_reference=START, tz="America/New_York")
+    assert result.by_field()["measured_at"] == "10:30:05 is in the future (now 09:00:00)"
+    early = validate_entry({"hr": "70"}, measured_at=START - timedelta(hours=13), now=NOW, session_reference=START,
+                           tz="America/New_York")
+    assert early.by_field()["measured_at"] == "2026-11-01 19:40:00 is more than 12 h before this session"
+
+
+def test_the_entry_keeps_the_moment_it_is_for():
+    moment = NOW - timedelta(seconds=5)
+    assert entry(hr="70", at=moment).measured_at == moment
