@@ -252,7 +252,7 @@ def add_monitor_readings(engine, session_id: int, n: int, *, minutes_back: int =
 
 def test_chart_on_the_record_page_takes_the_full_width_with_labels_and_severity(app_env, today_session):
     at = open_app(today_session)
-    at.text_input(key="entry_time").input(f"{minutes_ago(3):%H:%M:%S}")
+    at.text_input(key="entry_time").input(f"{local(utcnow() - timedelta(minutes=3)):%H:%M:%S}")
     fill(at, sbp="186", dbp="84", hr="74", spo2="98", rr="14")
     button(at, "Save reading").click().run()
     at.selectbox(key="se_label").set_value("Vomiting")
