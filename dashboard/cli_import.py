@@ -126,7 +126,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     stored = report.readings_to_store if args.dry_run else report.readings_stored
     print(f"{_plain(report.file_name)}: {report.rows_read} rows read, {report.rows_accepted} accepted, "
           f"{report.rows_rejected} rejected; {stored} readings {verb}; "
-          f"{report.duplicates_skipped} already stored, skipped")
+          f"{report.duplicates_skipped} already stored, skipped"
+          + ("" if args.dry_run else f"; {report.alerts_raised} alerts raised"))
     for code, count in report.sessions:
         print(f"  {_plain(code)}: {count} readings")
     for note in report.notes:

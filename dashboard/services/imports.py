@@ -18,6 +18,7 @@ from dashboard.core.csvfile.parse import Progress
 from dashboard.core.roles import Actor
 from dashboard.core.validation import check_times
 from dashboard.core.vitals import VITAL_KEYS
+from dashboard.services import alerting
 from dashboard.store import audit
 from dashboard.store import imports as store_imports
 from dashboard.store import readings as store_readings
@@ -45,6 +46,7 @@ class ImportReport:
     problems_total: int
     notes: tuple[str, ...]
     dry_run: bool
+    alerts_raised: int = 0  # alerts the stored readings raised (0 for a dry run)
 
     def as_dict(self) -> dict:
         return {
@@ -55,7 +57,7 @@ class ImportReport:
             "sessions": [{"code": code, "readings_stored" if not self.dry_run else "readings_to_store": n}
                          for code, n in self.sessions],
             "problems": [p.as_dict() for p in self.problems], "problems_total": self.problems_total,
-            "notes": list(self.notes),
+            "notes": list(self.notes), "alerts_raised": self.alerts_raised,
         }
 
 
@@ -121,13 +123,17 @@ class Imports:
             for first in range(0, len(frame), COMMIT_CHUNK):  # one transaction; smaller batches hold less memory
                 stored += store_readings.add_readings(conn, frame.iloc[first:first + COMMIT_CHUNK],
                                                       by=self.actor.username, source="file")
-            report = checked.report(stored=stored, dry_run=False)
             session_ids = sorted({s.id for s in checked.sessions.values()})
+            raised = 0
+            for session_id in _touched(frame):  # as after a typed entry: the session's alerts match its readings
+                raised += len(alerting.refresh(conn, session_id, self.actor))
+            report = replace(checked.report(stored=stored, dry_run=False), alerts_raised=raised)
             audit.record(conn, self.actor, "import.commit", "import", checked.parsed.file_name[:40],
                          session_id=session_ids[0] if len(session_ids) == 1 else None,
                          after={"file": report.file_name, "rows_read": report.rows_read,
                                 "rows_accepted": report.rows_accepted, "rows_rejected": report.rows_rejected,
                                 "readings_stored": stored, "duplicates_skipped": report.duplicates_skipped,
+                                "alerts_raised": raised,
                                 "sessions": dict(report.sessions), "encoding": checked.parsed.encoding,
                                 "time": checked.parsed.time.description,
                                 "mapping": checked.parsed.mapping.named()})
@@ -224,6 +230,11 @@ def _session_codes(readings: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     if not isinstance(session.dtype, pd.CategoricalDtype):
         session = session.astype(str).astype("category")
     return [str(c) for c in session.cat.categories], session.cat.codes.to_numpy().astype(np.int64)
+
+
+def _touched(frame: pd.DataFrame) -> list[int]:
+    """The sessions that received readings."""
+    return sorted(int(i) for i in pd.unique(frame["session_id"])) if len(frame) else []
 
 
 def _unique(problems: list[ImportProblem]) -> list[ImportProblem]:

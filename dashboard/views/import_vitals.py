@@ -107,7 +107,8 @@ def _commit(imports: Imports, preview: ImportPreview) -> None:
     st.session_state.pop("imp_preview", None)
     st.session_state["imp_flash"] = (
         f"Imported {report.file_name}: {report.readings_stored:,} readings stored, "
-        f"{report.duplicates_skipped:,} already stored and skipped, {report.rows_rejected:,} rows rejected.")
+        f"{report.duplicates_skipped:,} already stored and skipped, {report.rows_rejected:,} rows rejected, "
+        f"{report.alerts_raised:,} alerts raised (see the Record page).")
 
 
 def _readings_table(frame: pd.DataFrame, tz: str) -> pd.DataFrame:

@@ -223,3 +223,29 @@ def test_escape_sequences_from_a_file_are_shown_not_run_in_the_terminal(run, db,
     path.write_text(f"session_id,timestamp,hr\nS-0001,{at(9)},\x1b[2J\x1b[31m70\n")
     out = run("import", str(path), "--dry-run", url=url)
     assert out.returncode == 0 and "\x1b" not in out.stdout and "\\x1b[2J" in out.stdout
+
+
+def test_the_import_command_raises_the_alerts_that_the_alerts_command_lists(run, sqlite_url, tmp_path):
+    from dashboard.services.alerting import Alerting
+    from dashboard.services.protocols import bootstrap
+    engine = get_engine(sqlite_url)
+    bootstrap(engine)
+    records = Records(engine, Actor("ana", "nurse"), TZ)
+    start = datetime.now(ZoneInfo(TZ)).replace(second=0, microsecond=0) - timedelta(hours=1)
+    sid = records.open_session(start.date(), patient_code="P-LOW", new_patient=True,
+                               protocol="IV ketamine clinic default")
+    records.start_infusion(sid, start)
+    code = store_sessions.get_session(engine, sid).code
+    path = tmp_path / "low.csv"
+    path.write_text("timestamp,sbp,dbp,hr,spo2\n" + "".join(
+        f"{(start + timedelta(minutes=m)).isoformat()},{63 + m % 3},{38 + m % 2},{110 + m},{52 + m % 7}\n"
+        for m in range(0, 40, 2)))
+    out = run("import", str(path), "--session", code, "--json", url=sqlite_url)
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(run("alerts", "--session", code, "--json", url=sqlite_url).stdout)["alerts"]
+    stored = Alerting(engine, Actor("ana", "nurse")).alerts(sid)
+    assert len(listed) >= 2 and json.loads(out.stdout)["alerts_raised"] == len(listed) == len(stored)
+    assert {(a["rule"], a["vital"], a["priority"]) for a in listed} == set(
+        zip(stored["rule"], stored["vital"], stored["priority"]))
+    text = run("import", str(path), "--session", code, url=sqlite_url).stdout
+    assert "0 alerts raised" in text  # the same file again: nothing new stored, nothing new raised
