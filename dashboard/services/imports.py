@@ -15,8 +15,9 @@ from sqlalchemy import Connection, Engine
 from dashboard.core.clock import utcnow
 from dashboard.core.csvfile import ImportOptions, ImportProblem, ParsedFile, export_csv, parse_file, template_csv
 from dashboard.core.csvfile.parse import Progress
+from dashboard.core.csvfile.problems import Batch, fixed
 from dashboard.core.roles import Actor
-from dashboard.core.validation import check_times
+from dashboard.core.validation import FUTURE_TOLERANCE, SESSION_WINDOW_AFTER, SESSION_WINDOW_BEFORE
 from dashboard.core.vitals import VITAL_KEYS
 from dashboard.services import alerting
 from dashboard.store import audit
@@ -42,8 +43,10 @@ class ImportReport:
     readings_to_store: int
     duplicates_skipped: int
     sessions: tuple[tuple[str, int], ...]  # (session code, readings stored or to store)
-    problems: tuple[ImportProblem, ...]
+    problems: tuple[ImportProblem, ...]  # the first ones (MAX_PROBLEMS_SHOWN), in the file's order
     problems_total: int
+    problems_by_reason: dict[str, int]  # reason code -> exact count
+    values_rejected: int  # measurements rejected on lines whose other measurements may be kept (a BP counts once)
     notes: tuple[str, ...]
     dry_run: bool
     alerts_raised: int = 0  # alerts the stored readings raised (0 for a dry run)
@@ -56,7 +59,9 @@ class ImportReport:
             "duplicates_skipped": self.duplicates_skipped,
             "sessions": [{"code": code, "readings_stored" if not self.dry_run else "readings_to_store": n}
                          for code, n in self.sessions],
+            "values_rejected": self.values_rejected,
             "problems": [p.as_dict() for p in self.problems], "problems_total": self.problems_total,
+            "problems_by_reason": dict(self.problems_by_reason),
             "notes": list(self.notes), "alerts_raised": self.alerts_raised,
         }
 
@@ -85,7 +90,8 @@ class ImportPreview:
             rows_rejected=p.rows_rejected, readings_stored=stored, readings_to_store=len(self.to_store),
             duplicates_skipped=self.duplicates_skipped,
             sessions=tuple((code, int(counts.get(code, 0))) for code in sorted(self.sessions)),
-            problems=p.problems, problems_total=p.problems_total, notes=p.notes, dry_run=dry_run)
+            problems=p.problems, problems_total=p.problems_total, problems_by_reason=p.problems_by_reason,
+            values_rejected=int(p.counts.get("values_rejected", 0)), notes=p.notes, dry_run=dry_run)
 
 
 class Imports:
@@ -132,6 +138,7 @@ class Imports:
                          session_id=session_ids[0] if len(session_ids) == 1 else None,
                          after={"file": report.file_name, "rows_read": report.rows_read,
                                 "rows_accepted": report.rows_accepted, "rows_rejected": report.rows_rejected,
+                                "values_rejected": report.values_rejected,
                                 "readings_stored": stored, "duplicates_skipped": report.duplicates_skipped,
                                 "alerts_raised": raised,
                                 "sessions": dict(report.sessions), "encoding": checked.parsed.encoding,
@@ -159,32 +166,30 @@ class Imports:
         categories, codes = _session_codes(readings)
         present = [categories[i] for i in np.unique(codes[codes >= 0])]
         sessions = store_imports.sessions_by_code(conn, present)
-        problems: list[ImportProblem] = []
+        batches: list[Batch] = []
         column = " + ".join(source.time.columns)
         session_column = source.mapping.header("session") or "session"
         lines = readings["source_line"].to_numpy()
-        now = utcnow()
+        times = readings["measured_at"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        now = pd.Timestamp(utcnow()).tz_convert("UTC").tz_localize(None).to_datetime64()
         for code in present:
             rows = np.flatnonzero(codes == categories.index(code))
             if code not in sessions:
-                problems += [ImportProblem(int(line), session_column, code,
-                                           f"session '{code}' does not exist: create it first (on the Record page)")
-                             for line in np.unique(lines[rows])]
+                batches.append(_batch(source, np.unique(lines[rows]), session_column, "unknown_session", fixed(
+                    f"session '{code}' does not exist: create it first (on the Record page)")))
                 continue
-            moments = readings["measured_at"].iloc[rows].reset_index(drop=True)
-            for p in check_times(moments, reference=self._reference(sessions[code]), now=now):
-                problems.append(ImportProblem(int(lines[rows[p.row]]), column, None, p.reason))
-        parsed = source.reject(_unique(problems))
+            batches += _window(source, lines[rows], times[rows], column, self._reference(sessions[code]), now)
+        parsed = source.reject(batches)
         state = (store_imports.last_reading_id(conn), tuple(sorted(sessions.items())))  # as _store_state
         to_store, duplicates, conflicts = self._against_stored(conn, parsed, sessions)
         if conflicts:
             parsed = parsed.reject(conflicts)
-            gone = {p.line for p in conflicts}
+            gone = parsed.lines[np.unique(np.concatenate([b.rows for b in conflicts]))]
             to_store = to_store[~to_store["source_line"].isin(gone)].reset_index(drop=True)
         return ImportPreview(source, parsed, sessions, to_store, duplicates, state)
 
     def _against_stored(self, conn: Connection, parsed: ParsedFile, sessions: dict[str, Session]
-                        ) -> tuple[pd.DataFrame, int, list[ImportProblem]]:
+                        ) -> tuple[pd.DataFrame, int, list[Batch]]:
         """Readings already in force at the same session, time and method: same values skip, others conflict."""
         readings = parsed.readings
         ids = {code: s.id for code, s in sessions.items()}
@@ -209,13 +214,36 @@ class Imports:
         duplicate_pos = by_position[by_position].index.to_numpy()
         conflict_pos = by_position[~by_position].index.to_numpy()
         column = " + ".join(parsed.time.columns)
-        conflicts = [ImportProblem(int(frame["source_line"].iloc[pos]), column, None,
-                                   f"a different reading for this time ({frame['bp_method'].iloc[pos] or 'no BP'}) "
-                                   "is already stored: correct that one on the Record page instead")
-                     for pos in conflict_pos]
+        methods = frame["bp_method"].to_numpy()[conflict_pos]
+        conflicts = [_batch(parsed, frame["source_line"].to_numpy()[conflict_pos], column, "conflict_with_stored",
+                            lambda at: [f"a different reading for this time ({methods[i] or 'no BP'}) is already "
+                                        "stored: correct that one on the Record page instead" for i in at])]
         keep = np.ones(len(frame), bool)
         keep[duplicate_pos] = False
         return frame[keep].reset_index(drop=True), int(len(duplicate_pos)), conflicts
+
+
+def _batch(parsed: ParsedFile, lines: np.ndarray, column: str, code: str, text) -> Batch:
+    """A problem rejecting these lines (physical numbers) of the file."""
+    position = parsed.columns.index(column) if column in parsed.columns else -1
+    return Batch(parsed.rows_of(lines), column, position, code, text)
+
+
+def _window(parsed: ParsedFile, lines: np.ndarray, times: np.ndarray, column: str, reference: datetime,
+            now: np.datetime64) -> list[Batch]:
+    """Times outside the session they go into, as for a typed entry (validation.check_times), on whole arrays."""
+    ref = pd.Timestamp(reference).tz_convert("UTC").tz_localize(None)
+    future = times > now + FUTURE_TOLERANCE
+    early = times < (ref - SESSION_WINDOW_BEFORE).to_datetime64()
+    late = (times > (ref + SESSION_WINDOW_AFTER).to_datetime64()) & ~future
+    found = []
+    for mask, code, words in ((future, "time_in_future", "is in the future"),
+                              (early, "time_before_session", "is more than 12 h before this session"),
+                              (late, "time_after_session", "is more than 24 h after this session began")):
+        picked = times[mask]
+        found.append(_batch(parsed, lines[mask], column, code, lambda at, p=picked, w=words: [
+            f"{pd.Timestamp(p[i]):%Y-%m-%d %H:%M} UTC {w}" for i in at]))
+    return [b for b in found if len(b.rows)]
 
 
 def _store_state(conn: Connection, sessions: dict[str, Session]) -> tuple:
@@ -237,5 +265,3 @@ def _touched(frame: pd.DataFrame) -> list[int]:
     return sorted(int(i) for i in pd.unique(frame["session_id"])) if len(frame) else []
 
 
-def _unique(problems: list[ImportProblem]) -> list[ImportProblem]:
-    return list(dict.fromkeys(problems))

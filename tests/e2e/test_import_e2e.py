@@ -29,7 +29,7 @@ def test_upload_preview_commit_and_see_the_count(app_server, page, tmp_path):
                f"{code},{at[0]},128,82,,74,98,14,,from the chair sheet\n"
                f"{code},{at[1]},131,84,,76,97,15,,\n"
                f"{code},{at[2]},126,80,,73,98,14,,\n"
-               f"{code},{at[3]},120,150,,80,97,15,,typo\n")
+               f"{code},{at[3]},120,150,,,,,,typo\n")
     sign_in(page, app_server)
     expect(page.get_by_role("link", name="Import")).to_be_visible()
     page.get_by_role("link", name="Import").click()

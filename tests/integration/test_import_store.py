@@ -36,7 +36,7 @@ def template(*rows: str) -> bytes:
 FILE = template(f"S-0001,{at(9)},128,82,,74,98,14,,baseline",
                 f"S-0001,{at(9, 10)},141,88,,81,97,15,,infusion start",
                 f"S-0002,{at(9, 5)},120,80,93,70,99,12,36.8,",
-                f"S-0001,{at(9, 20)},120,150,,81,97,15,,typo")
+                f"S-0001,{at(9, 20)},120,150,,,,,,typo")
 
 
 @pytest.fixture
