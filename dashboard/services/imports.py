@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
 from typing import BinaryIO
@@ -50,6 +50,7 @@ class ImportReport:
     notes: tuple[str, ...]
     dry_run: bool
     alerts_raised: int = 0  # alerts the stored readings raised (0 for a dry run)
+    parsed: ParsedFile | None = field(default=None, repr=False, compare=False)  # for writing the rejected rows
 
     def as_dict(self) -> dict:
         return {
@@ -91,7 +92,7 @@ class ImportPreview:
             duplicates_skipped=self.duplicates_skipped,
             sessions=tuple((code, int(counts.get(code, 0))) for code in sorted(self.sessions)),
             problems=p.problems, problems_total=p.problems_total, problems_by_reason=p.problems_by_reason,
-            values_rejected=int(p.counts.get("values_rejected", 0)), notes=p.notes, dry_run=dry_run)
+            values_rejected=int(p.counts.get("values_rejected", 0)), notes=p.notes, dry_run=dry_run, parsed=p)
 
 
 class Imports:

@@ -143,14 +143,17 @@ def _show(imports: Imports, preview: ImportPreview, tz: str) -> None:
                  hide_index=True, width="stretch", key="imp_columns_table")
     if report.problems_total:
         more = "" if report.problems_total == len(parsed.problems) else f" (the first {len(parsed.problems):,} listed)"
-        st.markdown(f"**Problems: {report.problems_total:,}**{more}. Rejected rows are not stored; download them, "
+        kept = (f" {report.values_rejected:,} value(s) were rejected on lines whose other values are kept."
+                if report.values_rejected else "")
+        st.markdown(f"**Problems: {report.problems_total:,}**{more}. A rejected value is not stored (a blood "
+                    f"pressure goes as a whole); the rest of its line is.{kept} Download the lines with problems, "
                     "fix them and import them again.")
         problems = parsed.problems_frame()
         problems["value"] = problems["value"].astype(object).where(problems["value"].notna(), "").astype(str)
         st.dataframe(problems.rename(columns=str.capitalize), hide_index=True, width="stretch",
                      key="imp_problems_table")
         stem = PurePath(parsed.file_name).stem or "import"
-        st.download_button("Download the rejected rows (CSV with reasons)", parsed.rejected_csv(),
+        st.download_button("Download the rejected rows (CSV with reasons)", parsed.rejected_csv,
                            file_name=f"{stem}-rejected.csv", mime="text/csv", key="imp_rejected_download")
     else:
         st.success("No problems found.")

@@ -251,3 +251,27 @@ def test_the_import_command_raises_the_alerts_that_the_alerts_command_lists(run,
         zip(stored["rule"], stored["vital"], stored["priority"]))
     text = run("import", str(path), "--session", code, url=sqlite_url).stdout
     assert "0 alerts raised" in text  # the same file again: nothing new stored, nothing new raised
+
+
+def test_json_lists_the_first_1000_problems_counts_them_all_and_rejects_writes_every_line(run, db, tmp_path):
+    url, engine = db
+    path = tmp_path / "probe-off.csv"
+    start = datetime.fromisoformat(at(9))
+    path.write_text("timestamp,hr,spo2\n" + "".join(
+        f"{(start + timedelta(seconds=i)).isoformat()},{70 if i % 2 else 400},{30 + i % 10}\n" for i in range(3_000)))
+    rejects = tmp_path / "out" / "rejects.csv"
+    rejects.parent.mkdir()
+    out = run("import", str(path), "--session", "S-0001", "--json", "--rejects", str(rejects), url=url)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert len(report["problems"]) == 1_000 and report["problems_total"] == 4_500
+    assert report["problems_by_reason"] == {"outside_possible_range": 4_500}
+    assert report["rows_rejected"] == 1_500 and report["rows_accepted"] == 1_500  # the odd lines keep their HR
+    assert report["readings_stored"] == 1_500 and report["values_rejected"] == 4_500
+    lines = rejects.read_text().splitlines()
+    assert lines[0] == "line,timestamp,hr,spo2,stored,reason" and len(lines) == 3_001
+    assert lines[1].endswith(",400,30,nothing,hr: HR 400 /min is outside the possible range 20-300 /min; "
+                             "spo2: SpO2 30 % is outside the possible range 50-100 %")
+    assert ",70,31,the line's other values,spo2: SpO2 31 %" in lines[2]
+    text = run("import", str(path), "--session", "S-0001", "--dry-run", url=url).stdout
+    assert "... and 3500 more problems (--rejects FILE writes them all)" in text
