@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
+from collections.abc import Callable
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from dashboard.core.clock import utcnow
 from dashboard.core.csvfile import ImportOptions, ImportProblem, ParsedFile, export_csv, parse_file, template_csv
+from dashboard.core.csvfile.decode import MAX_BYTES
 from dashboard.core.csvfile.parse import Progress
 from dashboard.core.csvfile.problems import Batch, fixed
 from dashboard.core.roles import Actor
@@ -77,6 +79,7 @@ class ImportPreview:
     to_store: pd.DataFrame  # the readings not stored yet, with session_id
     duplicates_stored: int  # readings already stored with the same values
     store_state: tuple = ()  # what the checks depended on: the newest reading id and the sessions as read
+    whole_file: Callable[[], ParsedFile] | None = None  # reads the whole file, when the preview read its start only
 
     @property
     def duplicates_skipped(self) -> int:
@@ -110,9 +113,14 @@ class Imports:
         self.actor.require("reading.write")
         options = options or ImportOptions()
         options = replace(options, tz=options.tz or self.tz)
+        if hasattr(source, "read"):  # a stream is read once: keep its bytes for the commit
+            source = source.read(MAX_BYTES + 1)
         parsed = parse_file(source, options, file_name=file_name, progress=progress)
         with connect(self.engine) as conn:
             preview = self._check(conn, parsed)
+        if parsed.truncated:
+            whole = replace(options, max_lines=None)
+            preview = replace(preview, whole_file=lambda: parse_file(source, whole, file_name=file_name))
         if progress:
             progress(1.0, "checked")
         return preview
@@ -120,6 +128,10 @@ class Imports:
     def commit(self, preview: ImportPreview) -> ImportReport:
         """Store the file's new readings in one transaction with its audit entry: all or nothing."""
         self.actor.require("reading.write")
+        if preview.whole_file is not None:  # the preview read the start of the file: commit reads all of it
+            parsed = preview.whole_file()
+            with connect(self.engine) as conn:
+                preview = self._check(conn, parsed)
         with begin(self.engine) as conn:
             checked = preview
             if _store_state(conn, preview.sessions) != preview.store_state:

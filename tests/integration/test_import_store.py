@@ -269,3 +269,15 @@ def test_a_dry_run_raises_no_alert(twin_sessions):
     preview = Imports(engine, NURSE, TZ).preview(template(f"{code},{(start + timedelta(minutes=10)).isoformat()},"
                                                           "63,40,,118,58,22,,"), file_name="x.csv")
     assert preview.report().alerts_raised == 0 and stored_alerts(engine, imported) == []
+
+
+def test_a_preview_of_the_first_lines_commits_the_whole_file(engine):
+    rows = [f"S-0001,{at(9)},128,82,,74,98,14,,", f"S-0001,{at(9, 10)},141,88,,81,97,15,,",
+            f"S-0002,{at(9, 5)},120,80,93,70,99,12,36.8,", f"S-0002,{at(9, 15)},400,80,,70,99,12,,"]
+    imports = Imports(engine, NURSE, TZ)
+    preview = imports.preview(template(*rows), file_name="long.csv", options=ImportOptions(max_lines=2))
+    assert preview.parsed.truncated and preview.parsed.rows_read == 2 and preview.whole_file is not None
+    report = imports.commit(preview)
+    assert (report.rows_read, report.readings_stored, report.values_rejected) == (4, 4, 1)
+    assert [(p.line, p.column) for p in report.problems] == [(5, "sbp")]
+    assert len(stored(engine, "S-0001")) == 2 and stored(engine, "S-0002")["sbp"].isna().tolist() == [False, True]

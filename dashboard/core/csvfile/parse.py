@@ -67,11 +67,13 @@ def read_header(data: bytes) -> Dialect:
 
 def _load(source, file_name: str | None, max_lines: int | None) -> tuple[bytes, int, str, bool]:
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        return data, len(data), safe_file_name(file_name), False
+        data = memoryview(source)
+        head, partial = _prefix(data, max_lines)
+        return head, len(data), safe_file_name(file_name), partial
     if hasattr(source, "read"):
         data = source.read(MAX_BYTES + 1)
-        return data, len(data), safe_file_name(file_name or getattr(source, "name", None)), False
+        head, partial = _prefix(memoryview(data), max_lines)
+        return head, len(data), safe_file_name(file_name or getattr(source, "name", None)), partial
     path = Path(source)
     size = path.stat().st_size
     size_check(size)
@@ -88,6 +90,19 @@ def _load(source, file_name: str | None, max_lines: int | None) -> tuple[bytes, 
             if data.count(b"\n") > max_lines + 100:  # the preview's lines and any metadata above the header
                 return data[: data.rfind(b"\n") + 1], size, name, True
             chunk *= 4
+
+
+def _prefix(data: memoryview, max_lines: int | None) -> tuple[bytes, bool]:
+    """A preview's part of a file in memory: its first lines (and any metadata above the header), not the rest."""
+    if max_lines is None or len(data) > MAX_BYTES:
+        return bytes(data), False
+    chunk = PREFIX_BYTES
+    while chunk < len(data):
+        head = bytes(data[:chunk])
+        if head.count(b"\n") > max_lines + 100:
+            return head[: head.rfind(b"\n") + 1], True
+        chunk *= 4
+    return bytes(data), False
 
 
 def _parse(data: bytes, size: int, name: str, partial: bool, options: ImportOptions, step: Progress) -> ParsedFile:
