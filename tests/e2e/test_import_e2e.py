@@ -74,6 +74,9 @@ def test_an_imported_crisis_raises_the_banner_and_the_alerts_on_the_record_page(
     expect(page.get_by_text(re.compile(r"3 readings stored, .* alerts raised"))).to_be_visible()
 
     page.get_by_role("link", name="Record").click()
+    expect(page.get_by_role("heading", name="Record vitals")).to_be_visible()
+    page.get_by_role("combobox", name="Session", exact=True).click()
+    page.get_by_role("option", name=re.compile("P-E2E-IMPORT")).click()
     expect(page.get_by_text(re.compile("SBP critical .peak 63. since"))).to_be_visible()
     expect(page.get_by_text(re.compile("SpO2 critical .peak 55. since"))).to_be_visible()
     expect(page.get_by_text(re.compile("Acknowledge it below with what was done")).first).to_be_visible()
