@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: the repository
-from benchmarks.floors.common import COLUMNS, main, read_and_check  # noqa: E402
+from benchmarks.floors.common import COLUMNS, main, read_and_check
 
 DDL = (
     "CREATE TABLE sessions (id SERIAL PRIMARY KEY, code TEXT NOT NULL UNIQUE)",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: the repository
-from benchmarks.floors.common import COLUMNS, main, read_and_check  # noqa: E402
+from benchmarks.floors.common import COLUMNS, main, read_and_check
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS sessions (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE)",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
-from collections.abc import Callable
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
