@@ -229,8 +229,13 @@ def import_postgres_case(quick: bool) -> Case:
         postgres_floor.create(state["floor"], _codes())
 
     def project() -> None:
-        out, _ = _timed_process(_project_command(path), {"DATABASE_URL": state["url"]})
+        out, state["peak"] = _timed_process(_project_command(path), {"DATABASE_URL": state["url"]})
         assert _stored(out) == rows, out[:500]
+
+    def peak() -> float:
+        setup()
+        project()
+        return state["peak"]
 
     def baseline() -> None:
         out, _ = _timed_process(_floor_command("postgres_floor", path, state["floor"]))
@@ -240,4 +245,4 @@ def import_postgres_case(quick: bool) -> Case:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
-    return Case(project=project, baseline=baseline, setup=setup, cleanup=cleanup, notes=notes)
+    return Case(project=project, baseline=baseline, setup=setup, cleanup=cleanup, notes=notes, peak=peak)
