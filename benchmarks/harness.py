@@ -27,6 +27,7 @@ class Case:
     setup: Callable[[], object] = lambda: None
     cleanup: Callable[[], object] = lambda: None
     notes: list[str] = field(default_factory=list)
+    peak: Callable[[], float] | None = None  # peak memory (MB) measured by the case itself (e.g. of a child process)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def run(figure: Figure, *, quick: bool, repeat: int = 3) -> Result:
             sides = [(case.baseline, baseline_times), (case.project, project_times)]
             for fn, times in (sides if i % 2 == 0 else sides[::-1]):
                 times.append(_once(fn, case.setup))
-        peak = _peak_mb(case.project, case.setup)
+        peak = case.peak() if case.peak else _peak_mb(case.project, case.setup)
     finally:
         case.cleanup()
     value_s, baseline_s = statistics.median(project_times), statistics.median(baseline_times)

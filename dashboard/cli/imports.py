@@ -36,7 +36,11 @@ def add_commands(subparsers) -> None:
                           "art_dbp, art_map, art_bp, hr, spo2, rr, temp_c, temp_f, time, date, clock, elapsed, "
                           "session, bp_method, note")
     imp.add_argument("--dry-run", action="store_true", help="check and report only; store nothing")
-    imp.add_argument("--json", action="store_true", help="print one JSON object")
+    imp.add_argument("--json", action="store_true",
+                     help="print one JSON object (the first 1,000 problems; problems_total and problems_by_reason "
+                          "count them all)")
+    imp.add_argument("--rejects", metavar="OUT.csv",
+                     help="write every line with a problem to this CSV, as it was, with what was stored and why")
     imp.add_argument("--as", dest="as_user", metavar="USERNAME",
                      help="act as this existing account (default: the system)")
     imp.set_defaults(func=cmd_import)
@@ -111,6 +115,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     imports = Imports(engine, _actor(engine, args.as_user), tz)
     preview = imports.preview(data, file_name=path.name, options=options)
     report = preview.report() if args.dry_run else imports.commit(preview)
+    if args.rejects:
+        _write_rejects(Path(args.rejects), report)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         return 0
@@ -118,7 +124,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     stored = report.readings_to_store if args.dry_run else report.readings_stored
     print(f"{_plain(report.file_name)}: {report.rows_read} rows read, {report.rows_accepted} accepted, "
           f"{report.rows_rejected} rejected; {stored} readings {verb}; "
-          f"{report.duplicates_skipped} already stored, skipped")
+          f"{report.duplicates_skipped} already stored, skipped"
+          + ("" if args.dry_run else f"; {report.alerts_raised} alerts raised"))
     for code, count in report.sessions:
         print(f"  {_plain(code)}: {count} readings")
     for note in report.notes:
@@ -127,8 +134,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         value = "" if p.value is None else f" {p.value!r}"
         print(_plain(f"  line {p.line}, {p.column or 'line'}{value}: {p.reason}"))
     if report.problems_total > len(report.problems):
-        print(f"  ... and {report.problems_total - len(report.problems)} more problems")
+        print(f"  ... and {report.problems_total - len(report.problems)} more problems"
+              + ("" if args.rejects else " (--rejects FILE writes them all)"))
     return 0
+
+
+def _write_rejects(path: Path, report) -> None:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as out:
+            report.parsed.write_rejected(out)
+    except OSError as error:
+        raise ValueError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
 from typing import BinaryIO
@@ -14,10 +15,13 @@ from sqlalchemy import Connection, Engine
 
 from dashboard.core.clock import utcnow
 from dashboard.core.csvfile import ImportOptions, ImportProblem, ParsedFile, export_csv, parse_file, template_csv
+from dashboard.core.csvfile.decode import MAX_BYTES
 from dashboard.core.csvfile.parse import Progress
+from dashboard.core.csvfile.problems import Batch, fixed
 from dashboard.core.roles import Actor
-from dashboard.core.validation import check_times
+from dashboard.core.validation import FUTURE_TOLERANCE, SESSION_WINDOW_AFTER, SESSION_WINDOW_BEFORE
 from dashboard.core.vitals import VITAL_KEYS
+from dashboard.services import alerting
 from dashboard.store import audit
 from dashboard.store import imports as store_imports
 from dashboard.store import readings as store_readings
@@ -41,10 +45,14 @@ class ImportReport:
     readings_to_store: int
     duplicates_skipped: int
     sessions: tuple[tuple[str, int], ...]  # (session code, readings stored or to store)
-    problems: tuple[ImportProblem, ...]
+    problems: tuple[ImportProblem, ...]  # the first ones (MAX_PROBLEMS_SHOWN), in the file's order
     problems_total: int
+    problems_by_reason: dict[str, int]  # reason code -> exact count
+    values_rejected: int  # measurements rejected on lines whose other measurements may be kept (a BP counts once)
     notes: tuple[str, ...]
     dry_run: bool
+    alerts_raised: int = 0  # alerts the stored readings raised (0 for a dry run)
+    parsed: ParsedFile | None = field(default=None, repr=False, compare=False)  # for writing the rejected rows
 
     def as_dict(self) -> dict:
         return {
@@ -54,8 +62,10 @@ class ImportReport:
             "duplicates_skipped": self.duplicates_skipped,
             "sessions": [{"code": code, "readings_stored" if not self.dry_run else "readings_to_store": n}
                          for code, n in self.sessions],
+            "values_rejected": self.values_rejected,
             "problems": [p.as_dict() for p in self.problems], "problems_total": self.problems_total,
-            "notes": list(self.notes),
+            "problems_by_reason": dict(self.problems_by_reason),
+            "notes": list(self.notes), "alerts_raised": self.alerts_raised,
         }
 
 
@@ -69,6 +79,7 @@ class ImportPreview:
     to_store: pd.DataFrame  # the readings not stored yet, with session_id
     duplicates_stored: int  # readings already stored with the same values
     store_state: tuple = ()  # what the checks depended on: the newest reading id and the sessions as read
+    whole_file: Callable[[], ParsedFile] | None = None  # reads the whole file, when the preview read its start only
 
     @property
     def duplicates_skipped(self) -> int:
@@ -83,7 +94,8 @@ class ImportPreview:
             rows_rejected=p.rows_rejected, readings_stored=stored, readings_to_store=len(self.to_store),
             duplicates_skipped=self.duplicates_skipped,
             sessions=tuple((code, int(counts.get(code, 0))) for code in sorted(self.sessions)),
-            problems=p.problems, problems_total=p.problems_total, notes=p.notes, dry_run=dry_run)
+            problems=p.problems, problems_total=p.problems_total, problems_by_reason=p.problems_by_reason,
+            values_rejected=int(p.counts.get("values_rejected", 0)), notes=p.notes, dry_run=dry_run, parsed=p)
 
 
 class Imports:
@@ -101,9 +113,14 @@ class Imports:
         self.actor.require("reading.write")
         options = options or ImportOptions()
         options = replace(options, tz=options.tz or self.tz)
+        if hasattr(source, "read"):  # a stream is read once: keep its bytes for the commit
+            source = source.read(MAX_BYTES + 1)
         parsed = parse_file(source, options, file_name=file_name, progress=progress)
         with connect(self.engine) as conn:
             preview = self._check(conn, parsed)
+        if parsed.truncated:
+            whole = replace(options, max_lines=None)
+            preview = replace(preview, whole_file=lambda: parse_file(source, whole, file_name=file_name))
         if progress:
             progress(1.0, "checked")
         return preview
@@ -111,6 +128,10 @@ class Imports:
     def commit(self, preview: ImportPreview) -> ImportReport:
         """Store the file's new readings in one transaction with its audit entry: all or nothing."""
         self.actor.require("reading.write")
+        if preview.whole_file is not None:  # the preview read the start of the file: commit reads all of it
+            parsed = preview.whole_file()
+            with connect(self.engine) as conn:
+                preview = self._check(conn, parsed)
         with begin(self.engine) as conn:
             checked = preview
             if _store_state(conn, preview.sessions) != preview.store_state:
@@ -121,13 +142,18 @@ class Imports:
             for first in range(0, len(frame), COMMIT_CHUNK):  # one transaction; smaller batches hold less memory
                 stored += store_readings.add_readings(conn, frame.iloc[first:first + COMMIT_CHUNK],
                                                       by=self.actor.username, source="file")
-            report = checked.report(stored=stored, dry_run=False)
             session_ids = sorted({s.id for s in checked.sessions.values()})
+            raised = 0
+            for session_id in _touched(frame):  # as after a typed entry: the session's alerts match its readings
+                raised += len(alerting.refresh(conn, session_id, self.actor))
+            report = replace(checked.report(stored=stored, dry_run=False), alerts_raised=raised)
             audit.record(conn, self.actor, "import.commit", "import", checked.parsed.file_name[:40],
                          session_id=session_ids[0] if len(session_ids) == 1 else None,
                          after={"file": report.file_name, "rows_read": report.rows_read,
                                 "rows_accepted": report.rows_accepted, "rows_rejected": report.rows_rejected,
+                                "values_rejected": report.values_rejected,
                                 "readings_stored": stored, "duplicates_skipped": report.duplicates_skipped,
+                                "alerts_raised": raised,
                                 "sessions": dict(report.sessions), "encoding": checked.parsed.encoding,
                                 "time": checked.parsed.time.description,
                                 "mapping": checked.parsed.mapping.named()})
@@ -153,32 +179,30 @@ class Imports:
         categories, codes = _session_codes(readings)
         present = [categories[i] for i in np.unique(codes[codes >= 0])]
         sessions = store_imports.sessions_by_code(conn, present)
-        problems: list[ImportProblem] = []
+        batches: list[Batch] = []
         column = " + ".join(source.time.columns)
         session_column = source.mapping.header("session") or "session"
         lines = readings["source_line"].to_numpy()
-        now = utcnow()
+        times = readings["measured_at"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        now = pd.Timestamp(utcnow()).tz_convert("UTC").tz_localize(None).to_datetime64()
         for code in present:
             rows = np.flatnonzero(codes == categories.index(code))
             if code not in sessions:
-                problems += [ImportProblem(int(line), session_column, code,
-                                           f"session '{code}' does not exist: create it first (on the Record page)")
-                             for line in np.unique(lines[rows])]
+                batches.append(_batch(source, np.unique(lines[rows]), session_column, "unknown_session", fixed(
+                    f"session '{code}' does not exist: create it first (on the Record page)")))
                 continue
-            moments = readings["measured_at"].iloc[rows].reset_index(drop=True)
-            for p in check_times(moments, reference=self._reference(sessions[code]), now=now):
-                problems.append(ImportProblem(int(lines[rows[p.row]]), column, None, p.reason))
-        parsed = source.reject(_unique(problems))
+            batches += _window(source, lines[rows], times[rows], column, self._reference(sessions[code]), now)
+        parsed = source.reject(batches)
         state = (store_imports.last_reading_id(conn), tuple(sorted(sessions.items())))  # as _store_state
         to_store, duplicates, conflicts = self._against_stored(conn, parsed, sessions)
         if conflicts:
             parsed = parsed.reject(conflicts)
-            gone = {p.line for p in conflicts}
+            gone = parsed.lines[np.unique(np.concatenate([b.rows for b in conflicts]))]
             to_store = to_store[~to_store["source_line"].isin(gone)].reset_index(drop=True)
         return ImportPreview(source, parsed, sessions, to_store, duplicates, state)
 
     def _against_stored(self, conn: Connection, parsed: ParsedFile, sessions: dict[str, Session]
-                        ) -> tuple[pd.DataFrame, int, list[ImportProblem]]:
+                        ) -> tuple[pd.DataFrame, int, list[Batch]]:
         """Readings already in force at the same session, time and method: same values skip, others conflict."""
         readings = parsed.readings
         ids = {code: s.id for code, s in sessions.items()}
@@ -203,13 +227,36 @@ class Imports:
         duplicate_pos = by_position[by_position].index.to_numpy()
         conflict_pos = by_position[~by_position].index.to_numpy()
         column = " + ".join(parsed.time.columns)
-        conflicts = [ImportProblem(int(frame["source_line"].iloc[pos]), column, None,
-                                   f"a different reading for this time ({frame['bp_method'].iloc[pos] or 'no BP'}) "
-                                   "is already stored: correct that one on the Record page instead")
-                     for pos in conflict_pos]
+        methods = frame["bp_method"].to_numpy()[conflict_pos]
+        conflicts = [_batch(parsed, frame["source_line"].to_numpy()[conflict_pos], column, "conflict_with_stored",
+                            lambda at: [f"a different reading for this time ({methods[i] or 'no BP'}) is already "
+                                        "stored: correct that one on the Record page instead" for i in at])]
         keep = np.ones(len(frame), bool)
         keep[duplicate_pos] = False
         return frame[keep].reset_index(drop=True), int(len(duplicate_pos)), conflicts
+
+
+def _batch(parsed: ParsedFile, lines: np.ndarray, column: str, code: str, text) -> Batch:
+    """A problem rejecting these lines (physical numbers) of the file."""
+    position = parsed.columns.index(column) if column in parsed.columns else -1
+    return Batch(parsed.rows_of(lines), column, position, code, text)
+
+
+def _window(parsed: ParsedFile, lines: np.ndarray, times: np.ndarray, column: str, reference: datetime,
+            now: np.datetime64) -> list[Batch]:
+    """Times outside the session they go into, as for a typed entry (validation.check_times), on whole arrays."""
+    ref = pd.Timestamp(reference).tz_convert("UTC").tz_localize(None)
+    future = times > now + FUTURE_TOLERANCE
+    early = times < (ref - SESSION_WINDOW_BEFORE).to_datetime64()
+    late = (times > (ref + SESSION_WINDOW_AFTER).to_datetime64()) & ~future
+    found = []
+    for mask, code, words in ((future, "time_in_future", "is in the future"),
+                              (early, "time_before_session", "is more than 12 h before this session"),
+                              (late, "time_after_session", "is more than 24 h after this session began")):
+        picked = times[mask]
+        found.append(_batch(parsed, lines[mask], column, code, lambda at, p=picked, w=words: [
+            f"{pd.Timestamp(p[i]):%Y-%m-%d %H:%M} UTC {w}" for i in at]))
+    return [b for b in found if len(b.rows)]
 
 
 def _store_state(conn: Connection, sessions: dict[str, Session]) -> tuple:
@@ -226,5 +273,8 @@ def _session_codes(readings: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return [str(c) for c in session.cat.categories], session.cat.codes.to_numpy().astype(np.int64)
 
 
-def _unique(problems: list[ImportProblem]) -> list[ImportProblem]:
-    return list(dict.fromkeys(problems))
+def _touched(frame: pd.DataFrame) -> list[int]:
+    """The sessions that received readings."""
+    return sorted(int(i) for i in pd.unique(frame["session_id"])) if len(frame) else []
+
+

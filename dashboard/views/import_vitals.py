@@ -23,6 +23,7 @@ ORDERS = {"detect": "Detect from the dates (ask when unclear)", "dayfirst": "Day
           "monthfirst": "Month/day (12/31/2026)"}
 MAX_CHOICES = 300  # columns offered in each mapping box (a hostile file may have thousands)
 SHOWN_READINGS = 500
+PREVIEW_LINES = 1_000  # the preview reads this many lines of any file; Commit reads and checks all of it
 
 
 def _reset(file_id: str) -> None:
@@ -107,7 +108,8 @@ def _commit(imports: Imports, preview: ImportPreview) -> None:
     st.session_state.pop("imp_preview", None)
     st.session_state["imp_flash"] = (
         f"Imported {report.file_name}: {report.readings_stored:,} readings stored, "
-        f"{report.duplicates_skipped:,} already stored and skipped, {report.rows_rejected:,} rows rejected.")
+        f"{report.duplicates_skipped:,} already stored and skipped, {report.rows_rejected:,} rows rejected, "
+        f"{report.alerts_raised:,} alerts raised (see the Record page).")
 
 
 def _readings_table(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
@@ -142,25 +144,33 @@ def _show(imports: Imports, preview: ImportPreview, tz: str) -> None:
                  hide_index=True, width="stretch", key="imp_columns_table")
     if report.problems_total:
         more = "" if report.problems_total == len(parsed.problems) else f" (the first {len(parsed.problems):,} listed)"
-        st.markdown(f"**Problems: {report.problems_total:,}**{more}. Rejected rows are not stored; download them, "
+        kept = f" Values rejected: {report.values_rejected:,}." if report.values_rejected else ""
+        st.markdown(f"**Problems: {report.problems_total:,}**{more}. A rejected value is not stored (a blood "
+                    f"pressure goes as a whole); the rest of its line is.{kept} Download the lines with problems, "
                     "fix them and import them again.")
         problems = parsed.problems_frame()
         problems["value"] = problems["value"].astype(object).where(problems["value"].notna(), "").astype(str)
         st.dataframe(problems.rename(columns=str.capitalize), hide_index=True, width="stretch",
                      key="imp_problems_table")
         stem = PurePath(parsed.file_name).stem or "import"
-        st.download_button("Download the rejected rows (CSV with reasons)", parsed.rejected_csv(),
+        st.download_button("Download the rejected rows (CSV with reasons)", parsed.rejected_csv,
                            file_name=f"{stem}-rejected.csv", mime="text/csv", key="imp_rejected_download")
     else:
         st.success("No problems found.")
     st.markdown(f"**Readings to store** (first {SHOWN_READINGS} shown)" if len(preview.to_store) > SHOWN_READINGS
                 else "**Readings to store**")
     st.dataframe(_readings_table(preview.to_store, tz), hide_index=True, width="stretch", key="imp_readings_table")
-    disabled = report.readings_to_store == 0
-    st.button(f"Commit: store {report.readings_to_store:,} readings", type="primary", disabled=disabled,
-              on_click=_commit, args=(imports, preview), key="imp_commit")
-    st.caption("Everything is stored in one step with an audit entry, or nothing is."
-               if not disabled else "Nothing new to store.")
+    partial = preview.whole_file is not None
+    disabled = report.readings_to_store == 0 and not partial
+    label = ("Commit: read the whole file and store its readings" if partial
+             else f"Commit: store {report.readings_to_store:,} readings")
+    st.button(label, type="primary", disabled=disabled, on_click=_commit, args=(imports, preview), key="imp_commit")
+    if partial:
+        st.caption(f"The preview shows the first {PREVIEW_LINES:,} lines. Commit reads and checks every line, "
+                   "stores the good values in one step with an audit entry (or nothing), then reports every problem.")
+    else:
+        st.caption("Everything is stored in one step with an audit entry, or nothing is."
+                   if not disabled else "Nothing new to store.")
 
 
 def _flash() -> None:
@@ -193,7 +203,7 @@ def render() -> None:
     overrides = _mapping_inputs(header.header)
     has_session_column = "session" in detect(header.header, overrides).fields
     settings = _settings(clinic_tz(), has_session_column)
-    options = ImportOptions(mapping=overrides, **settings)
+    options = ImportOptions(mapping=overrides, max_lines=PREVIEW_LINES, **settings)
     try:
         preview = _preview(imports, upload, options)
     except NeedsSetting as error:

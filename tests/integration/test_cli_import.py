@@ -67,7 +67,7 @@ def template_file(tmp_path):
     path.write_text("session_id,timestamp,sbp,dbp,map,hr,spo2,rr,temp_c,note\n"
                     f"S-0001,{at(9)},128,82,,74,98,14,,baseline\n"
                     f"S-0002,{at(9, 5)},120,80,,70,99,12,,\n"
-                    f"S-0001,{at(9, 10)},120,150,,81,97,15,,typo\n")
+                    f"S-0001,{at(9, 10)},120,150,,,,,,typo\n")
     return path
 
 
@@ -184,8 +184,10 @@ def test_a_monitor_export_with_elapsed_minutes_and_a_start(run, db):
     path = REALDATA / "mimic2wdb_s25047_numerics_1min.csv"
     out = run("import", str(path), "--session", "S-0002", "--start", f"{DAY}T09:00", "--json", url=url)
     report = json.loads(out.stdout)
-    assert out.returncode == 0 and report["rows_read"] == 72 and report["rows_accepted"] == 63
-    assert report["readings_stored"] == 60 and any("sensor off" in n for n in report["notes"])
+    # 9 artifacts (SpO2 36-43 %, RR under 2, cuff 74/10 and 151/127) go; their lines keep their other vitals
+    assert out.returncode == 0 and report["rows_read"] == 72 and report["rows_accepted"] == 71
+    assert report["values_rejected"] == 9 and report["problems_total"] == 9 and report["rows_rejected"] == 1
+    assert report["readings_stored"] == 68 and any("sensor off" in n for n in report["notes"])
 
 
 def test_as_names_an_existing_account_and_its_role_is_checked(run, db, template_file):
@@ -223,3 +225,53 @@ def test_escape_sequences_from_a_file_are_shown_not_run_in_the_terminal(run, db,
     path.write_text(f"session_id,timestamp,hr\nS-0001,{at(9)},\x1b[2J\x1b[31m70\n")
     out = run("import", str(path), "--dry-run", url=url)
     assert out.returncode == 0 and "\x1b" not in out.stdout and "\\x1b[2J" in out.stdout
+
+
+def test_the_import_command_raises_the_alerts_that_the_alerts_command_lists(run, sqlite_url, tmp_path):
+    from dashboard.services.alerting import Alerting
+    from dashboard.services.protocols import bootstrap
+    engine = get_engine(sqlite_url)
+    bootstrap(engine)
+    records = Records(engine, Actor("ana", "nurse"), TZ)
+    start = datetime.now(ZoneInfo(TZ)).replace(second=0, microsecond=0) - timedelta(hours=1)
+    sid = records.open_session(start.date(), patient_code="P-LOW", new_patient=True,
+                               protocol="IV ketamine clinic default")
+    records.start_infusion(sid, start)
+    code = store_sessions.get_session(engine, sid).code
+    path = tmp_path / "low.csv"
+    path.write_text("timestamp,sbp,dbp,hr,spo2\n" + "".join(
+        f"{(start + timedelta(minutes=m)).isoformat()},{63 + m % 3},{38 + m % 2},{110 + m},{52 + m % 7}\n"
+        for m in range(0, 40, 2)))
+    out = run("import", str(path), "--session", code, "--json", url=sqlite_url)
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(run("alerts", "--session", code, "--json", url=sqlite_url).stdout)["alerts"]
+    stored = Alerting(engine, Actor("ana", "nurse")).alerts(sid)
+    assert len(listed) >= 2 and json.loads(out.stdout)["alerts_raised"] == len(listed) == len(stored)
+    assert {(a["rule"], a["vital"], a["priority"]) for a in listed} == set(
+        zip(stored["rule"], stored["vital"], stored["priority"]))
+    text = run("import", str(path), "--session", code, url=sqlite_url).stdout
+    assert "0 alerts raised" in text  # the same file again: nothing new stored, nothing new raised
+
+
+def test_json_lists_the_first_1000_problems_counts_them_all_and_rejects_writes_every_line(run, db, tmp_path):
+    url, engine = db
+    path = tmp_path / "probe-off.csv"
+    start = datetime.fromisoformat(at(9))
+    path.write_text("timestamp,hr,spo2\n" + "".join(
+        f"{(start + timedelta(seconds=i)).isoformat()},{70 if i % 2 else 400},{30 + i % 10}\n" for i in range(3_000)))
+    rejects = tmp_path / "out" / "rejects.csv"
+    rejects.parent.mkdir()
+    out = run("import", str(path), "--session", "S-0001", "--json", "--rejects", str(rejects), url=url)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert len(report["problems"]) == 1_000 and report["problems_total"] == 4_500
+    assert report["problems_by_reason"] == {"outside_possible_range": 4_500}
+    assert report["rows_rejected"] == 1_500 and report["rows_accepted"] == 1_500  # the odd lines keep their HR
+    assert report["readings_stored"] == 1_500 and report["values_rejected"] == 4_500
+    lines = rejects.read_text().splitlines()
+    assert lines[0] == "line,timestamp,hr,spo2,stored,reason" and len(lines) == 3_001
+    assert lines[1].endswith(",400,30,nothing,hr: HR 400 /min is outside the possible range 20-300 /min; "
+                             "spo2: SpO2 30 % is outside the possible range 50-100 %")
+    assert ",70,31,the line's other values,spo2: SpO2 31 %" in lines[2]
+    text = run("import", str(path), "--session", "S-0001", "--dry-run", url=url).stdout
+    assert "... and 3500 more problems (--rejects FILE writes them all)" in text

@@ -36,7 +36,7 @@ def template(*rows: str) -> bytes:
 FILE = template(f"S-0001,{at(9)},128,82,,74,98,14,,baseline",
                 f"S-0001,{at(9, 10)},141,88,,81,97,15,,infusion start",
                 f"S-0002,{at(9, 5)},120,80,93,70,99,12,36.8,",
-                f"S-0001,{at(9, 20)},120,150,,81,97,15,,typo")
+                f"S-0001,{at(9, 20)},120,150,,,,,,typo")
 
 
 @pytest.fixture
@@ -210,3 +210,74 @@ def test_a_session_started_after_the_preview_is_checked_again_at_commit(engine):
     Records(engine, NURSE, TZ).start_infusion(sid(engine, "S-0001"), datetime.fromisoformat(at(23)))
     report = imports.commit(preview)
     assert report.readings_stored == 0 and "more than 12 h before this session" in report.problems[0].reason
+
+
+# Alerts: an import leaves the stored alerts exactly as typing the same readings one by one would.
+ALERT_FIELDS = ["rule", "vital", "level", "priority", "started_at", "ended_at", "peak_value"]
+# minutes after infusion start: a hypotensive, desaturating stretch that recovers, then a hypertensive one
+CRISIS = [(0, 124, 80, 78, 98, 14), (5, 96, 60, 88, 95, 16), (10, 63, 40, 118, 58, 22), (15, 66, 42, 121, 55, 24),
+          (20, 70, 45, 112, 57, 22), (25, 88, 55, 100, 86, 18), (30, 112, 72, 86, 95, 15), (35, 118, 76, 82, 97, 14),
+          (40, 176, 104, 96, 97, 15), (45, 192, 110, 104, 96, 16), (50, 150, 92, 90, 97, 14)]
+
+
+def stored_alerts(engine, session_id: int) -> list[tuple]:
+    from dashboard.services.alerting import Alerting
+    frame = Alerting(engine, NURSE).alerts(session_id)
+    live = frame[frame["withdrawn_at"].isna()].sort_values(["started_at", "rule", "vital", "level"])
+    return [tuple(None if pd.isna(v) else v for v in row) for row in live[ALERT_FIELDS].itertuples(index=False)]
+
+
+@pytest.fixture
+def twin_sessions(database_url):
+    """Two sessions of one patient whose infusions started at the same moment, under the clinic default."""
+    from dashboard.services.protocols import bootstrap
+    engine = get_engine(database_url)
+    bootstrap(engine)
+    records = Records(engine, NURSE, TZ)
+    start = datetime.now(ZoneInfo(TZ)).replace(second=0, microsecond=0) - timedelta(hours=2)
+    ids = [records.open_session(start.date(), patient_code="P-ALERT", new_patient=i == 0,
+                                protocol="IV ketamine clinic default") for i in range(2)]
+    for session_id in ids:
+        records.start_infusion(session_id, start)
+    return engine, ids, start
+
+
+def test_an_import_raises_the_same_alerts_as_typing_the_readings(twin_sessions):
+    engine, (typed, imported), start = twin_sessions
+    records = Records(engine, NURSE, TZ)
+    for minute, sbp, dbp, hr, spo2, rr in CRISIS:
+        result, _ = records.record_reading(typed, {"sbp": str(sbp), "dbp": str(dbp), "hr": str(hr),
+                                                   "spo2": str(spo2), "rr": str(rr)},
+                                           measured_at=start + timedelta(minutes=minute))
+        assert not result.problems
+    code = store_sessions.get_session(engine, imported).code
+    lines = [f"{code},{(start + timedelta(minutes=m)).isoformat()},{s},{d},,{h},{o},{r},," for m, s, d, h, o, r in CRISIS]
+    report = run(engine, template(*lines), name="crisis.csv")
+    assert report.readings_stored == len(CRISIS)
+    typed_alerts = stored_alerts(engine, typed)
+    assert {(a[0], a[1], a[3]) for a in typed_alerts} >= {("limit", "sbp", "high"), ("limit", "spo2", "high")}
+    assert stored_alerts(engine, imported) == typed_alerts
+    assert report.alerts_raised == len(typed_alerts)
+    after = json.loads(audit.entries(engine, action="import.commit")["after"].iloc[0])
+    assert after["alerts_raised"] == len(typed_alerts)
+    assert len(audit.entries(engine, action="alert.raise", session_id=imported)) == len(typed_alerts)
+
+
+def test_a_dry_run_raises_no_alert(twin_sessions):
+    engine, (_, imported), start = twin_sessions
+    code = store_sessions.get_session(engine, imported).code
+    preview = Imports(engine, NURSE, TZ).preview(template(f"{code},{(start + timedelta(minutes=10)).isoformat()},"
+                                                          "63,40,,118,58,22,,"), file_name="x.csv")
+    assert preview.report().alerts_raised == 0 and stored_alerts(engine, imported) == []
+
+
+def test_a_preview_of_the_first_lines_commits_the_whole_file(engine):
+    rows = [f"S-0001,{at(9)},128,82,,74,98,14,,", f"S-0001,{at(9, 10)},141,88,,81,97,15,,",
+            f"S-0002,{at(9, 5)},120,80,93,70,99,12,36.8,", f"S-0002,{at(9, 15)},400,80,,70,99,12,,"]
+    imports = Imports(engine, NURSE, TZ)
+    preview = imports.preview(template(*rows), file_name="long.csv", options=ImportOptions(max_lines=2))
+    assert preview.parsed.truncated and preview.parsed.rows_read == 2 and preview.whole_file is not None
+    report = imports.commit(preview)
+    assert (report.rows_read, report.readings_stored, report.values_rejected) == (4, 4, 1)
+    assert [(p.line, p.column) for p in report.problems] == [(5, "sbp")]
+    assert len(stored(engine, "S-0001")) == 2 and stored(engine, "S-0002")["sbp"].isna().tolist() == [False, True]

@@ -57,7 +57,7 @@ def test_a_nurse_uploads_previews_and_commits(app_env, today_session):
     assert any(b.label == "Download the template CSV" for b in at.get("download_button"))
     upload(at, "chair 3.csv", template(f"S-0001,{ago(30)},128,82,,74,98,14,,baseline",
                                        f"S-0001,{ago(20)},141,88,,81,97,15,,infusion start",
-                                       f"S-0001,{ago(10)},120,150,,81,97,15,,typo"))
+                                       f"S-0001,{ago(10)},120,150,,,,,,typo"))
     assert not at.exception
     assert metrics(at) == {"Rows read": "3", "Accepted": "2", "Rejected": "1", "Readings to store": "2",
                            "Already stored": "0"}
@@ -142,3 +142,17 @@ def test_roles_that_may_not_write_readings_cannot_open_it(app_env, role):
     direct.session_state["actor"] = Actor(f"{role}1", role)
     direct.run()
     assert any("does not give access" in e for e in errors(direct)) and not direct.get("file_uploader")
+
+
+def test_a_long_file_is_previewed_by_its_first_1000_lines_and_committed_whole(app_env, today_session):
+    at = import_page()
+    rows = [f"S-0001,{(utcnow() - timedelta(minutes=90) + timedelta(seconds=4 * i)).replace(microsecond=0).isoformat()},"
+            f"{'400' if i == 1_100 else '120'},80,,72,98,14,," for i in range(1_200)]
+    upload(at, "long.csv", template(*rows))
+    assert metrics(at)["Rows read"] == "1,000" and "preview: only the first 1,000 lines were read" in texts(at)
+    assert store_readings.session_readings(app_env, today_session).empty
+    button(at, "Commit: read the whole file and store its readings").click().run()
+    assert not at.exception
+    assert any("1,200 readings stored" in s.value for s in at.success)
+    stored = store_readings.session_readings(app_env, today_session)
+    assert len(stored) == 1_200 and stored["sbp"].isna().sum() == 1  # line 1,102's BP rejected, its HR kept

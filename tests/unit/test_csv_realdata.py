@@ -111,7 +111,8 @@ def test_the_artifact_heavy_record_is_accounted_line_by_line():
     by_line = {p.line: p for p in parsed.problems}
     assert "DBP 10 mmHg is outside the possible range" in by_line[9].reason  # the 74/10 cuff reading
     assert "too narrow" in by_line[37].reason  # 151/127
-    assert set(parsed.lines[parsed.rejected]) == set(by_line)
+    assert set(parsed.lines[parsed.rejected]) == {70}  # RR 0.9 and SpO2 36 rejected, HR 0 is sensor off: nothing left
+    assert set(parsed.lines[parsed.rejected]) < set(by_line)
     partial = parsed.readings[parsed.readings["source_line"] == 7].iloc[0]  # a cuff mean without sys/dia
     assert partial["map"] == 94 and np.isnan(partial["sbp"]) and partial["bp_method"] == "cuff"
     assert 277 not in parsed.readings["hr"].tolist()  # PULSE's 277 artifact never became a heart rate
@@ -153,3 +154,25 @@ def test_the_session_window_of_manual_entry_applies_to_files(engine):
 
 def store_readings_session(engine) -> int:
     return store_sessions.find_session(engine, "S-0001").id
+
+
+def test_a_spo2_artifact_costs_only_the_spo2_of_its_minute():
+    parsed = parse(SHORT)
+    frame = raw(SHORT).set_index(np.arange(72) + 2)
+    assert (frame.loc[43, "SpO2"], frame.loc[59, "SpO2"]) == (42.9, 41.9)  # the probe slipping
+    listed = {(p.line, p.column): p for p in parsed.problems}
+    assert listed[(43, "SpO2")].value == "42.9" and "SpO2 42.9 % is outside the possible range" in listed[(43, "SpO2")].reason
+    assert (59, "SpO2") in listed and (59, "NBPSys") not in listed
+    by_line = parsed.readings.set_index("source_line")
+    assert by_line.loc[43, "hr"] == 75.6 and by_line.loc[43, "rr"] == 6.9 and np.isnan(by_line.loc[43, "spo2"])
+    assert (by_line.loc[59, "sbp"], by_line.loc[59, "dbp"], by_line.loc[59, "map"]) == (96, 64, 76)
+    assert np.isnan(by_line.loc[59, "spo2"]) and not parsed.rejected[parsed.rows_of([43, 59])].any()
+    assert parsed.counts["values_rejected"] == parsed.problems_total == 9
+
+
+def test_an_implausible_cuff_reading_goes_as_a_whole_and_the_line_keeps_its_other_vitals():
+    parsed = parse(SHORT)
+    line = parsed.readings.set_index("source_line").loc[9]  # NBP 74/10: the diastolic is impossible
+    assert np.isnan(line["sbp"]) and np.isnan(line["dbp"]) and np.isnan(line["map"]) and pd.isna(line["bp_method"])
+    frame = raw(SHORT).set_index(np.arange(72) + 2)
+    assert line["hr"] == frame.loc[9, "HR"] and line["spo2"] == frame.loc[9, "SpO2"]

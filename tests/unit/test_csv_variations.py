@@ -120,7 +120,8 @@ def test_fahrenheit_temperature_columns_are_converted_and_said_so():
 
 def test_a_fahrenheit_value_in_a_celsius_column_is_rejected_as_in_manual_entry():
     parsed = parse("time,hr,temp_c\n2026-11-02 09:00,70,98.6\n")
-    assert parsed.rows_rejected == 1
+    assert parsed.rows_rejected == 0 and parsed.counts["values_rejected"] == 1  # the temperature, not the HR
+    assert parsed.readings["hr"].tolist() == [70] and parsed.readings["temp_c"].isna().all()
     assert "temperature 98.6 looks like Fahrenheit (37 °C)" in reasons(parsed)[0]
 
 
@@ -139,7 +140,8 @@ def test_arterial_and_cuff_pressures_stay_separate_series():
 def test_blood_pressure_in_one_cell():
     parsed = parse("time,BP,HR\n2026-11-02 09:00,128/82,70\n2026-11-02 09:10,131 / 84 mmHg,71\n"
                    "2026-11-02 09:20,128-82,72\n")
-    assert parsed.readings["sbp"].tolist() == [128, 131] and parsed.readings["dbp"].tolist() == [82, 84]
+    assert parsed.readings["sbp"].dropna().tolist() == [128, 131] and parsed.readings["dbp"].dropna().tolist() == [82, 84]
+    assert parsed.readings["hr"].tolist() == [70, 71, 72] and parsed.rows_rejected == 0  # line 4 keeps its HR
     assert parsed.problems[0].line == 4 and "'128-82' is not a blood pressure like 128/82" in reasons(parsed)[0]
 
 
@@ -337,7 +339,9 @@ def test_same_plausibility_rules_as_manual_entry_named_with_their_line():
     problem = parsed.problems[0]
     assert (problem.line, problem.column, problem.value) == (14, "dbp", "150")
     assert problem.reason == "diastolic 150 is not below systolic 120"
-    assert parsed.rows_read == 13 and parsed.rows_accepted == 12 and accounted(parsed)
+    assert parsed.rows_read == 13 and parsed.rows_accepted == 13 and accounted(parsed)
+    line = parsed.readings[parsed.readings["source_line"] == 14].iloc[0]  # the BP goes; HR and SpO2 are kept
+    assert np.isnan(line["sbp"]) and np.isnan(line["dbp"]) and (line["hr"], line["spo2"]) == (70, 98)
 
 
 def test_all_problems_are_collected_at_once():
@@ -346,17 +350,20 @@ def test_all_problems_are_collected_at_once():
     parsed = parse(text)
     got = {(p.line, p.column) for p in parsed.problems}
     assert got == {(2, "sbp"), (2, "hr"), (2, "spo2"), (3, "dbp")}
-    assert "'12o' is not a number" in reasons(parsed) and parsed.rows_accepted == 1
+    assert "'12o' is not a number" in reasons(parsed)
+    assert parsed.rows_accepted == 2 and parsed.lines[parsed.rejected].tolist() == [2]  # nothing of line 2 is left
+    assert parsed.counts["values_rejected"] == 4 and parsed.problems_by_reason == {
+        "diastolic_missing": 1, "not_a_number": 1, "outside_possible_range": 2}
 
 
 def test_rejected_rows_download_with_line_and_reason():
     parsed = parse("time,hr,note\n2026-11-02 09:00,70,ok\n2026-11-02 09:01,400,=HYPERLINK(\"http://x\")\n")
     frame = parsed.rejected_rows()
-    assert frame.columns.tolist() == ["line", "time", "hr", "note", "reason"]
-    assert frame["line"].tolist() == [3] and frame["hr"].tolist() == ["400"]
+    assert frame.columns.tolist() == ["line", "time", "hr", "note", "stored", "reason"]
+    assert frame["line"].tolist() == [3] and frame["hr"].tolist() == ["400"] and frame["stored"].tolist() == ["nothing"]
     assert "outside the possible range" in frame["reason"].iloc[0]
     assert frame["note"].iloc[0].startswith("'=HYPERLINK")  # never run as a formula when opened
-    assert parsed.rejected_csv().splitlines()[0] == "line,time,hr,note,reason"
+    assert parsed.rejected_csv().splitlines()[0] == "line,time,hr,note,stored,reason"
 
 
 def test_export_writes_the_template_columns_and_neutralises_formulas():

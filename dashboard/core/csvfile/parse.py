@@ -16,15 +16,17 @@ import pyarrow.compute as pc
 from dashboard.core.clock import utcnow
 from dashboard.core.csvfile import assemble
 from dashboard.core.csvfile.cells import split_pressure, to_numbers
+from dashboard.core.csvfile.checks import GROUP_OF, GROUPS, check_columns
 from dashboard.core.csvfile.columns import FIELD_LABELS, NUMERIC_FIELDS, VITAL_FIELDS, ColumnMap, detect, elapsed_unit
 from dashboard.core.csvfile.decode import MAX_BYTES, decode, size_check
 from dashboard.core.csvfile.dialect import Dialect, sniff
 from dashboard.core.csvfile.errors import NeedsSetting, UnusableFile
-from dashboard.core.csvfile.result import MAX_PROBLEMS_KEPT, ImportOptions, ImportProblem, ParsedFile
+from dashboard.core.csvfile.problems import Batch, Problems, fixed, listed
+from dashboard.core.csvfile.result import ImportOptions, ParsedFile
 from dashboard.core.csvfile.table import Rows, read_rows
 from dashboard.core.csvfile.template import safe_file_name
 from dashboard.core.csvfile.times import read_times
-from dashboard.core.validation import Problem, check_many, check_times
+from dashboard.core.validation import FUTURE_TOLERANCE
 from dashboard.core.vitals import BP_METHODS, VITAL_KEYS
 
 MAX_NOTE = 2000
@@ -65,11 +67,13 @@ def read_header(data: bytes) -> Dialect:
 
 def _load(source, file_name: str | None, max_lines: int | None) -> tuple[bytes, int, str, bool]:
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        return data, len(data), safe_file_name(file_name), False
+        data = memoryview(source)
+        head, partial = _prefix(data, max_lines)
+        return head, len(data), safe_file_name(file_name), partial
     if hasattr(source, "read"):
         data = source.read(MAX_BYTES + 1)
-        return data, len(data), safe_file_name(file_name or getattr(source, "name", None)), False
+        head, partial = _prefix(memoryview(data), max_lines)
+        return head, len(data), safe_file_name(file_name or getattr(source, "name", None)), partial
     path = Path(source)
     size = path.stat().st_size
     size_check(size)
@@ -86,6 +90,19 @@ def _load(source, file_name: str | None, max_lines: int | None) -> tuple[bytes, 
             if data.count(b"\n") > max_lines + 100:  # the preview's lines and any metadata above the header
                 return data[: data.rfind(b"\n") + 1], size, name, True
             chunk *= 4
+
+
+def _prefix(data: memoryview, max_lines: int | None) -> tuple[bytes, bool]:
+    """A preview's part of a file in memory: its first lines (and any metadata above the header), not the rest."""
+    if max_lines is None or len(data) > MAX_BYTES:
+        return bytes(data), False
+    chunk = PREFIX_BYTES
+    while chunk < len(data):
+        head = bytes(data[:chunk])
+        if head.count(b"\n") > max_lines + 100:
+            return head[: head.rfind(b"\n") + 1], True
+        chunk *= 4
+    return bytes(data), False
 
 
 def _parse(data: bytes, size: int, name: str, partial: bool, options: ImportOptions, step: Progress) -> ParsedFile:
@@ -133,32 +150,50 @@ class _Lines:
     def __init__(self, rows: Rows, mapping: ColumnMap, options: ImportOptions):
         self.rows, self.mapping, self.options = rows, mapping, options
         self.n = rows.table.num_rows
-        self.issues: list[tuple[int, str, str]] = []  # (row, column name, reason)
-        self.unreadable: dict[str, list[Problem]] = {"main": [], "arterial": []}
+        self.issues: list[Batch] = []
+        self.line_bad = np.zeros(self.n, bool)  # a problem with the line as a whole: nothing of it is kept
         self.values = {"main": {k: np.full(self.n, np.nan) for k in VITAL_KEYS},
                        "arterial": {k: np.full(self.n, np.nan) for k in assemble.BP}}
+        self.unreadable = {reading: {k: np.zeros(self.n, bool) for k in keys} for reading, keys in self.values.items()}
+        self.dropped = {reading: {GROUP_OF[k]: np.zeros(self.n, bool) for k in keys}
+                        for reading, keys in self.values.items()}  # measurements rejected, the line's others kept
         self.source: dict[tuple[str, str], str] = {}  # (reading, vital) -> the column it came from
         self.zero_rows = np.zeros(self.n, bool)
         self.zeros: dict[str, int] = {}
         self.fahrenheit = 0
         self.decimal_commas = 0
         width = len(mapping.headers)
-        for row in np.flatnonzero(rows.widths > width):
-            self.issues.append((int(row), "", f"this line has {int(rows.widths[row])} values but the header has "
-                                              f"{width} columns: a separator inside a value, or a shifted line?"))
+        wide = np.flatnonzero(rows.widths > width)
+        counts = rows.widths[wide]
+        self._line(wide, "", "line_too_wide", lambda at: [
+            f"this line has {int(counts[i])} values but the header has {width} columns: a separator inside a value, "
+            "or a shifted line?" for i in at])
         if rows.unclosed_quote:
-            self.issues.append((self.n - 1, "", 'a quote (") opened on this line is never closed: the rest of the '
-                                                "file was read as one value"))
+            self._line(np.array([self.n - 1]), "", "quote_never_closed", fixed(
+                'a quote (") opened on this line is never closed: the rest of the file was read as one value'))
         self._read_numbers()
 
     def cells(self, field: str) -> pa.ChunkedArray:
         return self.rows.table.column(self.mapping.fields[field])
 
-    def raw(self, row: int, column: str) -> str | None:
-        if column in self.mapping.headers:
-            value = self.rows.table.column(self.mapping.headers.index(column))[row].as_py()
-            return None if value is None else str(value)
-        return None
+    def _batch(self, rows: np.ndarray, column: str, code: str, text) -> Batch:
+        position = self.mapping.headers.index(column) if column in self.mapping.headers else -1
+        batch = Batch(np.asarray(rows, np.int64), column, position, code, text)
+        self.issues.append(batch)
+        return batch
+
+    def _line(self, rows: np.ndarray, column: str, code: str, text) -> None:
+        """A problem that rejects the whole line."""
+        rows = np.asarray(rows, np.int64)
+        if len(rows):
+            self._batch(rows, column, code, text)
+            self.line_bad[rows] = True
+
+    def _measurement(self, reading: str, key: str, rows: np.ndarray, column: str, code: str, text) -> None:
+        """A problem that rejects one measurement of the line (a BP as a whole); its others are kept."""
+        if len(rows):
+            self._batch(rows, column, code, text)
+            self.dropped[reading][GROUP_OF[key]][rows] = True
 
     # values
     def _put(self, reading: str, key: str, header: str, values: np.ndarray) -> None:
@@ -170,6 +205,15 @@ class _Lines:
         target = self.values[reading]
         target[key] = np.where(np.isnan(target[key]), values, target[key])
         self.source.setdefault((reading, key), header)
+
+    def _not_numbers(self, reading: str, keys: tuple[str, ...], header: str, mask: np.ndarray, cells, reason) -> None:
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return
+        texts = pc.take(cells, pa.array(rows)).to_pylist()
+        for key in keys:
+            self.unreadable[reading][key][rows] = True
+        self._measurement(reading, keys[0], rows, header, "not_a_number", lambda at: [reason(texts[i]) for i in at])
 
     def _read_numbers(self) -> None:
         for field in NUMERIC_FIELDS:
@@ -187,11 +231,8 @@ class _Lines:
                 values = np.where(numbers.fahrenheit, np.round((values - 32) * 5 / 9, 1), values)
             reading, key = _TARGET[field]
             self._put(reading, key, header, values)
-            cells = self.cells(field)
-            for row in np.flatnonzero(numbers.not_number):
-                text = cells[int(row)].as_py()
-                self.unreadable[reading].append(Problem(int(row), key, text, f"'{text}' is not a number"))
-                self.issues.append((int(row), header, f"'{text}' is not a number"))
+            self._not_numbers(reading, (key,), header, numbers.not_number, self.cells(field),
+                              lambda text: f"'{text}' is not a number")
         for field, reading in (("bp", "main"), ("art_bp", "arterial")):
             if field not in self.mapping.fields:
                 continue
@@ -200,13 +241,8 @@ class _Lines:
             for key, numbers in (("sbp", pressures.sbp), ("dbp", pressures.dbp), ("map", pressures.map)):
                 self.decimal_commas += numbers.decimal_commas
                 self._put(reading, key, header, numbers.values)
-            cells = self.cells(field)
-            for row in np.flatnonzero(pressures.not_pressure):
-                text = cells[int(row)].as_py()
-                reason = f"'{text}' is not a blood pressure like 128/82"
-                self.unreadable[reading] += [Problem(int(row), "sbp", text, reason),
-                                             Problem(int(row), "dbp", text, reason)]
-                self.issues.append((int(row), header, reason))
+            self._not_numbers(reading, ("sbp", "dbp"), header, pressures.not_pressure, self.cells(field),
+                              lambda text: f"'{text}' is not a blood pressure like 128/82")
 
     # sessions
     def read_sessions(self) -> None:
@@ -220,9 +256,10 @@ class _Lines:
             if header is not None:
                 codes = pc.utf8_trim_whitespace(self.cells("session"))
                 other = pc.fill_null(pc.and_(pc.not_equal(codes, ""), pc.not_equal(codes, chosen)), False)
-                for row in np.flatnonzero(other.to_numpy(zero_copy_only=False)):
-                    self.issues.append((int(row), header, f"this line is for session '{codes[int(row)]}', "
-                                                          f"not the chosen session '{chosen}'"))
+                rows = np.flatnonzero(other.to_numpy(zero_copy_only=False))
+                named = pc.take(codes, pa.array(rows)).to_pylist() if len(rows) else []
+                self._line(rows, header, "another_session", lambda at: [
+                    f"this line is for session '{named[i]}', not the chosen session '{chosen}'" for i in at])
             return
         encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(self.cells("session"))).combine_chunks()
         categories = encoded.dictionary.to_pylist()
@@ -230,8 +267,7 @@ class _Lines:
         if "" in categories:
             codes = np.where(codes == categories.index(""), -1, codes)
         self.session = pd.Categorical.from_codes(codes, categories=categories)
-        for row in np.flatnonzero(codes < 0):
-            self.issues.append((int(row), header, "no session code on this line"))
+        self._line(np.flatnonzero(codes < 0), header, "no_session_code", fixed("no session code on this line"))
 
     # times
     def read_times(self) -> None:
@@ -242,13 +278,18 @@ class _Lines:
                            start=self.options.start, elapsed_unit=unit)
         self.utc, self.time_handling = times.utc, times.handling
         self.time_column = " + ".join(times.handling.columns)
-        self.issues += times.problems
-        valid = np.flatnonzero(~np.isnat(self.utc))
-        if len(valid):
-            moments = pd.Series(pd.DatetimeIndex(self.utc[valid]).tz_localize("UTC"))
-            now = self.options.now or utcnow()
-            for p in check_times(moments, reference=None, now=now):
-                self.issues.append((int(valid[p.row]), self.time_column, p.reason))
+        by_header: dict[str, list[tuple[int, str]]] = {}
+        for row, header, reason in times.problems:
+            by_header.setdefault(header, []).append((row, reason))
+        for header, found in by_header.items():
+            reasons = [reason for _, reason in found]
+            self._line(np.array([row for row, _ in found], np.int64), header, "time_not_readable", listed(reasons))
+        now = pd.Timestamp(self.options.now or utcnow()).tz_convert("UTC").tz_localize(None)
+        future = ~np.isnat(self.utc) & (self.utc > (now + FUTURE_TOLERANCE).to_datetime64())
+        rows = np.flatnonzero(future)
+        moments = self.utc[rows]
+        self._line(rows, self.time_column, "time_in_future", lambda at: [
+            f"{pd.Timestamp(moments[i]):%Y-%m-%d %H:%M} UTC is in the future" for i in at])
 
     # method and note
     def read_text(self) -> None:
@@ -261,9 +302,10 @@ class _Lines:
                     given = pc.fill_null(pc.equal(text, name), False).to_numpy(zero_copy_only=False)
                     self.method[given] = code
             known = pc.fill_null(pc.or_(pc.is_in(text, value_set=pa.array(BP_METHODS)), pc.equal(text, "")), True)
-            for row in np.flatnonzero(~known.to_numpy(zero_copy_only=False)):
-                self.issues.append((int(row), header, f"'{text[int(row)]}' is not a BP method "
-                                                      f"({', '.join(BP_METHODS)})"))
+            rows = np.flatnonzero(~known.to_numpy(zero_copy_only=False))
+            named = pc.take(text, pa.array(rows)).to_pylist() if len(rows) else []
+            self._measurement("main", "sbp", rows, header, "unknown_bp_method", lambda at: [
+                f"'{named[i]}' is not a BP method ({', '.join(BP_METHODS)})" for i in at])
         self.note = np.full(self.n, None, dtype=object)
         if "note" in self.mapping.fields:
             header = self.mapping.header("note")
@@ -271,31 +313,37 @@ class _Lines:
             self.note = np.asarray(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
                                    .to_numpy(zero_copy_only=False), dtype=object)
             long = pc.fill_null(pc.greater(pc.utf8_length(text), MAX_NOTE), False).to_numpy(zero_copy_only=False)
-            for row in np.flatnonzero(long):
-                self.issues.append((int(row), header, f"the note is {len(self.note[row]):,} characters long; "
-                                                      f"at most {MAX_NOTE:,} are kept with a reading"))
+            rows = np.flatnonzero(long)
+            notes = self.note
+            self._line(rows, header, "note_too_long", lambda at: [
+                f"the note is {len(notes[rows[i]]):,} characters long; at most {MAX_NOTE:,} are kept with a reading"
+                for i in at])
 
     # checks and readings
-    def _check(self, reading: str) -> list[tuple[int, str, str]]:
-        values = self.values[reading]
-        has = np.zeros(self.n, bool)
-        for column in values.values():
-            has |= ~np.isnan(column)
-        unreadable = self.unreadable[reading]
-        has[[p.row for p in unreadable]] = True
-        rows = np.flatnonzero(has)  # a line with nothing for this reading is judged as a whole, below
-        if not len(rows):
-            return []
-        frame = {key: column[rows] for key, column in values.items()}
-        position = {int(row): i for i, row in enumerate(rows)} if len(unreadable) else {}
-        unreadable = [Problem(position[p.row], p.column, p.value, p.reason) for p in unreadable]
-        found = []
-        for p in check_many(frame, unreadable)[len(unreadable):]:  # the unreadable cells are already listed
-            if p.column == "":
-                continue
-            default = FIELD_LABELS.get(p.column if reading == "main" else "art_" + p.column, p.column)
-            found.append((int(rows[p.row]), self.source.get((reading, p.column), default), p.reason))
-        return found
+    def _check(self, reading: str) -> None:
+        for finding in check_columns(self.values[reading], self.unreadable[reading]):
+            default = FIELD_LABELS.get(finding.key if reading == "main" else "art_" + finding.key, finding.key)
+            header = self.source.get((reading, finding.key), default)
+            self._measurement(reading, finding.key, finding.rows, header, finding.code, finding.text)
+
+    def _anything(self) -> np.ndarray:
+        anything = np.zeros(self.n, bool)
+        for reading in self.values.values():
+            for values in reading.values():
+                anything |= ~np.isnan(values)
+        return anything
+
+    def _drop_rejected_measurements(self) -> int:
+        """Clear the rejected measurements from the values; returns how many there were."""
+        count = 0
+        for reading, groups in self.dropped.items():
+            for group, rows in groups.items():
+                if rows.any():
+                    count += int(rows.sum())
+                    for key in GROUPS[group]:
+                        if key in self.values[reading]:
+                            self.values[reading][key][rows] = np.nan
+        return count
 
     def finish(self, name: str, size: int, encoding: str, dialect, *, truncated: bool) -> ParsedFile:
         codes = np.asarray(self.session.codes, dtype=np.int64)
@@ -304,47 +352,42 @@ class _Lines:
         held = np.zeros(0, np.int64)
         if self.mapping.device_cuff:
             held = assemble.drop_held(self.values["main"], codes, order, usable)
-        self.issues += self._check("main") + self._check("arterial")
-        anything = np.zeros(self.n, bool)
-        for reading in self.values.values():
-            for values in reading.values():
-                anything |= ~np.isnan(values)
-        unreadable_rows = {p.row for problems in self.unreadable.values() for p in problems}
+        self._check("main")
+        self._check("arterial")
+        unreadable = np.zeros(self.n, bool)
+        for reading in self.unreadable.values():
+            for mask in reading.values():
+                unreadable |= mask
         quiet = self.zero_rows.copy()
         quiet[held] = True  # only zeros or held repeats: read, with nothing new to store
-        for row in np.flatnonzero(~anything & ~quiet):
-            if int(row) not in unreadable_rows:
-                self.issues.append((int(row), "", "no vital sign entered"))
-        rejected = np.zeros(self.n, bool)
-        if self.issues:
-            rejected[[row for row, _, _ in self.issues]] = True
+        self._line(np.flatnonzero(~self._anything() & ~quiet & ~unreadable), "", "no_vital_sign",
+                   fixed("no vital sign entered"))
+        values_rejected = self._drop_rejected_measurements()
+        had_problem = np.zeros(self.n, bool)
+        for batch in self.issues:
+            had_problem[batch.rows] = True
+        rejected = self.line_bad | (had_problem & ~self._anything())  # rejected: nothing of the line is kept
         built = assemble.build(rows=np.flatnonzero(~rejected), order=order, session=self.session, utc=self.utc,
                                lines=self.rows.lines, main=self.values["main"], arterial=self.values["arterial"],
                                method=self.method, note=self.note)
         readings = built.readings
         if built.conflicts:
-            for row, earlier, method in built.conflicts:
-                self.issues.append((row, self.time_column, f"another line ({int(self.rows.lines[earlier])}) has a "
-                                                           f"different reading for the same time ({method})"))
-                rejected[row] = True
-            gone = self.rows.lines[[row for row, _, _ in built.conflicts]]
-            readings = readings[~readings["source_line"].isin(gone)].reset_index(drop=True)
-        problems = self._problems()
+            rows = np.array([row for row, _, _ in built.conflicts], np.int64)
+            texts = [f"another line ({int(self.rows.lines[earlier])}) has a different reading for the same time "
+                     f"({method})" for _, earlier, method in built.conflicts]
+            self._line(rows, self.time_column, "conflict_in_file", listed(texts))
+            rejected[rows] = True
+            readings = readings[~readings["source_line"].isin(self.rows.lines[rows])].reset_index(drop=True)
         counts = {"sensor_off_zeros": sum(self.zeros.values()), "held_repeats": int(len(held)),
                   "fahrenheit_converted": self.fahrenheit, "duplicates_in_file": built.duplicates,
                   "out_of_order": assemble.out_of_order(codes, self.utc, usable & ~rejected),
-                  "decimal_commas": self.decimal_commas, "empty_lines": self.rows.empty_lines}
+                  "decimal_commas": self.decimal_commas, "empty_lines": self.rows.empty_lines,
+                  "values_rejected": values_rejected}
         return ParsedFile(
             file_name=name, size_bytes=size, encoding=encoding, dialect=dialect, mapping=self.mapping,
-            time=self.time_handling, readings=readings, problems=tuple(problems[:MAX_PROBLEMS_KEPT]),
-            problems_total=len(problems), lines=self.rows.lines, rejected=rejected, raw=self.rows.table,
-            notes=tuple(self._notes(counts, dialect, truncated)), counts=counts, truncated=truncated)
-
-    def _problems(self) -> list[ImportProblem]:
-        order = {header: i for i, header in enumerate(self.mapping.headers)}
-        issues = sorted(set(self.issues), key=lambda i: (i[0], order.get(i[1], -1), i[2]))
-        return [ImportProblem(int(self.rows.lines[row]), column, self.raw(row, column), reason)
-                for row, column, reason in issues]
+            time=self.time_handling, readings=readings, issues=Problems(self.issues), lines=self.rows.lines,
+            rejected=rejected, raw=self.rows.table, notes=tuple(self._notes(counts, dialect, truncated)),
+            counts=counts, truncated=truncated)
 
     def _notes(self, counts: dict, dialect, truncated: bool) -> list[str]:
         notes = []

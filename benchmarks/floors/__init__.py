@@ -1,0 +1,1 @@
+"""Floors: the plainest programs doing an import's work, each run as its own process against the project's."""
