@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 import dashboard.services
 from dashboard.core.errors import Conflict
 from dashboard.core.roles import SYSTEM_ACTOR, Actor, PermissionDenied
-from dashboard.services import accounts, audit_trail
+from dashboard.services import accounts, audit_trail, training
 from dashboard.services.accounts import Accounts, SignInFailed
 from dashboard.services.alerting import ACK_ACTIONS, Alerting
 from dashboard.services.imports import Imports
@@ -278,6 +278,11 @@ MATRIX: dict[str, Row] = {
     "audit_trail.audit_entries": Row(lambda w, who: audit_trail.audit_entries(w.engine, who),
                                      frozenset({"supervisor", "admin", "system"}),
                                      lambda w, who, got: "session.create" in got["action"].tolist()),
+    "audit_trail.session_codes": Row(lambda w, who: audit_trail.session_codes(w.engine, who),
+                                     frozenset({"supervisor", "admin", "system"}),
+                                     lambda w, who, got: sorted(got.values()) == ["S-0001", "S-0002", "S-0003"]),
+    "training.scenarios": Row(lambda w, who: training.scenarios(who), frozenset({"trainer", "supervisor", "system"}),
+                              lambda w, who, got: len(got) > 0 and all(s.readings is not None for s in got)),
     "accounts.change_own_password": Row(
         lambda w, who: accounts.change_own_password(w.engine, who, PASSWORD, "my very own secret"), EVERY_ACCOUNT,
         both(signs_in_with("my very own secret"), "user.change_password"), roles=PEOPLE, writes=True,
@@ -313,6 +318,8 @@ NOT_ROLE_CHECKED = {
     "protocols.resolve": "takes a Session the caller already read through Records (role-checked)",
     "protocols.session_frames": "inside the services only: for Protocols.what_if (role-checked)",
     "protocols.bootstrap": "start-up: stores the shipped presets once (runtime.open_database)",
+    "accounts.setup_code": "the server operator: the one-time code printed on the server console",
+    "accounts.announce_setup_code": "start-up: prints the set-up code once when no account exists",
     "runtime.open_database": "the server operator: migrate and store the presets",
     "runtime.load_sample_sessions": "the server operator: the invented sample sessions",
     "runtime.grant_app_role": "the server operator: PostgreSQL rights, as the schema owner",
