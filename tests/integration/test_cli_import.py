@@ -22,7 +22,6 @@ from dashboard.store import users as store_users
 from dashboard.store.db import get_engine
 
 ROOT = Path(__file__).resolve().parents[2]
-REALDATA = ROOT.parent / "shared" / "realdata"
 TZ = "America/New_York"
 DAY = date.today() - timedelta(days=1)
 KEYS = {"rows_read", "rows_accepted", "rows_rejected", "readings_stored", "duplicates_skipped", "sessions", "problems"}
@@ -178,10 +177,9 @@ def test_map_overrides_a_column(run, db, tmp_path):
     assert bad.returncode == 1 and "--map takes FIELD=COLUMN" in bad.stderr
 
 
-@pytest.mark.skipif(not (REALDATA / "mimic2wdb_s25047_numerics_1min.csv").exists(), reason="no real data here")
-def test_a_monitor_export_with_elapsed_minutes_and_a_start(run, db):
+def test_a_monitor_export_with_elapsed_minutes_and_a_start(run, db, realdata):
     url, engine = db
-    path = REALDATA / "mimic2wdb_s25047_numerics_1min.csv"
+    path = realdata / "mimic2wdb_s25047_numerics_1min.csv"
     out = run("import", str(path), "--session", "S-0002", "--start", f"{DAY}T09:00", "--json", url=url)
     report = json.loads(out.stdout)
     assert out.returncode == 0 and report["rows_read"] == 72 and report["rows_accepted"] == 63

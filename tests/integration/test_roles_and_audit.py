@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -15,6 +16,7 @@ from dashboard.services.records import Records
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from dashboard.store.db import get_engine
+from dashboard.store.errors import Conflict
 
 T0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=30)
 NURSE, SUPERVISOR, TRAINER, ADMIN = (Actor(f"{r}1", r) for r in ROLES)
@@ -127,8 +129,10 @@ def test_nobody_can_change_or_remove_audit_entries(engine, ids, statement):
 
 def test_a_failed_write_leaves_neither_change_nor_audit(engine, ids):
     _records(engine, NURSE).correct_reading(ids["reading"], {"hr": "71"}, reason="typo", measured_at=T0)
-    with pytest.raises(Exception):
+    stored = store_readings.session_readings(engine, ids["session"], history=True)
+    with pytest.raises(Conflict, match="already replaced"):  # the original, not the correction in force
         _records(engine, NURSE).correct_reading(ids["reading"], {"hr": "72"}, reason="again", measured_at=T0)
+    pd.testing.assert_frame_equal(store_readings.session_readings(engine, ids["session"], history=True), stored)
     assert audit_entries(engine, ADMIN)["action"].tolist() == ["reading.correct"]
 
 

@@ -3,9 +3,10 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
+import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
@@ -104,9 +105,10 @@ def test_bulk_add_is_all_or_nothing_and_matches_single_adds(engine, session_id):
     assert current["source"].tolist() == ["manual", "file", "file", "file"]
     assert pd.isna(current["hr"].iloc[2]) and current["source_line"].iloc[3] == 4
     broken = frame.assign(session_id=[session_id, session_id, 9999])  # unknown session: whole batch fails
-    with pytest.raises(Exception):
+    stored = store_readings.session_readings(engine, session_id, history=True)
+    with pytest.raises((IntegrityError, psycopg.IntegrityError), match="(?i)foreign key"):
         store_readings.add_readings(engine, broken, by="import")
-    assert len(store_readings.session_readings(engine, session_id)) == 4
+    pd.testing.assert_frame_equal(store_readings.session_readings(engine, session_id, history=True), stored)
 
 
 def test_infusion_start_stop_and_discharge_move_the_status(engine, session_id):

@@ -17,16 +17,13 @@ from dashboard.store import audit
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from dashboard.store.db import get_engine
+from tests.realdata import LONG, SHORT
 
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
-LONG = REALDATA / "mimic2wdb_s00001_numerics_1min.csv"
-SHORT = REALDATA / "mimic2wdb_s25047_numerics_1min.csv"
 TZ = "America/New_York"
 DAY = date.today() - timedelta(days=3)  # a few days back: the file's 32 hours are all in the past
 START = datetime.combine(DAY, datetime.min.time().replace(hour=9), tzinfo=ZoneInfo(TZ))
 
-pytestmark = pytest.mark.skipif(not LONG.exists() or not SHORT.exists(),
-                                reason=f"the real monitor exports are not in {REALDATA}")
+pytestmark = pytest.mark.usefixtures("realdata")  # skipped without the files; a failure under CI
 
 
 def raw(path: Path) -> pd.DataFrame:
