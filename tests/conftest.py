@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from dashboard.store.db import dispose, dispose_all, migrate
+from dashboard.store.db import dispose, dispose_all, get_engine, migrate
 from tests.pgcluster import PgCluster, PostgresNotFound
 from tests.realdata import in_ci, require_realdata
 
@@ -29,6 +29,12 @@ def pg_cluster():
     yield cluster
     dispose_all()
     cluster.stop()
+
+
+@pytest.fixture
+def engine(database_url):
+    """An engine on a fresh, migrated, empty database, once on SQLite and once on PostgreSQL."""
+    return get_engine(database_url)
 
 
 @pytest.fixture

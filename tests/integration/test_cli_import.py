@@ -20,6 +20,7 @@ from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from dashboard.store import users as store_users
 from dashboard.store.db import get_engine
+from tests.clinic import patient_with_sessions
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = "America/New_York"
@@ -54,9 +55,7 @@ def run(monkeypatch, capsys):
 @pytest.fixture
 def db(sqlite_url):
     engine = get_engine(sqlite_url)
-    patient = store_sessions.create_patient(engine, "P-1", by="setup")
-    for code in ("S-0001", "S-0002"):
-        store_sessions.create_session(engine, patient, DAY, by="setup", protocol="test", code=code)
+    patient_with_sessions(engine, DAY, "S-0001", "S-0002")
     return sqlite_url, engine
 
 
@@ -201,8 +200,7 @@ def test_as_names_an_existing_account_and_its_role_is_checked(run, db, template_
 
 def test_export_writes_the_template_with_formulas_neutralised(run, database_url):
     engine = get_engine(database_url)
-    patient = store_sessions.create_patient(engine, "P-1", by="setup")
-    sid = store_sessions.create_session(engine, patient, DAY, by="setup", protocol="test", code="S-0001")
+    sid = patient_with_sessions(engine, DAY, "S-0001")["S-0001"]
     Records(engine, Actor("ana", "nurse"), TZ).record_reading(
         sid, {"sbp": "128", "dbp": "82", "hr": "74"}, measured_at=datetime.fromisoformat(at(9)),
         note='=HYPERLINK("http://evil.example","open")')

@@ -14,23 +14,16 @@ from dashboard.services.accounts import Accounts
 from dashboard.services.audit_trail import audit_entries
 from dashboard.services.records import Records
 from dashboard.store import readings as store_readings
-from dashboard.store import sessions as store_sessions
-from dashboard.store.db import get_engine
 from dashboard.store.errors import Conflict
+from tests.clinic import patient_with_sessions
 
 T0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=30)
 NURSE, SUPERVISOR, TRAINER, ADMIN = (Actor(f"{r}1", r) for r in ROLES)
 
 
 @pytest.fixture
-def engine(database_url):
-    return get_engine(database_url)
-
-
-@pytest.fixture
 def ids(engine):
-    patient = store_sessions.create_patient(engine, "P-1", by="setup")
-    session = store_sessions.create_session(engine, patient, T0.date(), by="setup", protocol="default")
+    session = patient_with_sessions(engine, T0.date(), protocol="default")["S-0001"]
     reading = store_readings.add_reading(engine, session, {"hr": 70.0}, measured_at=T0, by="setup")
     return {"session": session, "reading": reading}
 

@@ -11,16 +11,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
-from dashboard.store.db import get_engine
 from dashboard.store.errors import Conflict, NotFound
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc)
 VITALS = dict(sbp=128.0, dbp=82.0, map=97.3, map_computed=True, hr=74.0, spo2=98.0, rr=14.0)
-
-
-@pytest.fixture
-def engine(database_url):
-    return get_engine(database_url)
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 from streamlit import config
 
 from dashboard.core.clock import today_in
-from dashboard.store import sessions as store_sessions
 from dashboard.store.db import get_engine
+from tests.clinic import patient_with_sessions
 from tests.ui.helpers import TZ
 
 
@@ -28,6 +28,5 @@ def app_env(sqlite_url, monkeypatch):
 
 @pytest.fixture
 def today_session(app_env):
-    patient = store_sessions.create_patient(app_env, "P-2001", by="setup")
-    return store_sessions.create_session(app_env, patient, today_in(TZ), by="setup",
-                                         protocol="IV ketamine clinic default", infusion_number=1)
+    return patient_with_sessions(app_env, today_in(TZ), patient="P-2001", protocol="IV ketamine clinic default",
+                                 infusion_number=1)["S-0001"]
