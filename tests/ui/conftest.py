@@ -20,10 +20,17 @@ def show_errors_in_tests():
 
 
 @pytest.fixture
-def app_env(sqlite_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+def app_database(sqlite_url):
+    """The database the app under test uses: SQLite; a page module that overrides this with `database_url`
+    runs on PostgreSQL as well."""
+    return sqlite_url
+
+
+@pytest.fixture
+def app_env(app_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", app_database)
     monkeypatch.setenv("CLINIC_TZ", TZ)
-    return get_engine(sqlite_url)
+    return get_engine(app_database)
 
 
 @pytest.fixture

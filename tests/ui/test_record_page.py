@@ -14,6 +14,12 @@ from dashboard.store import readings as store_readings
 from tests.ui.helpers import TZ, button, chart_spec, errors, minutes_ago, open_app, plotted
 
 
+@pytest.fixture
+def app_database(database_url):
+    """This page's tests run on SQLite and on PostgreSQL."""
+    return database_url
+
+
 def fill(at, **values):
     for key, value in values.items():
         at.text_input(key=f"entry_{key}").input(value)
