@@ -51,11 +51,12 @@ with st.sidebar:
     st.caption(DISCLAIMER)
 
 if st.session_state.get("must_change_password"):
-    st.navigation([st.Page(lambda: auth.change_password_form(True), title="Change password", url_path="change-password")],
-                  position="hidden")
+    st.navigation([st.Page(lambda: auth.change_password_form(True), title="Change password",
+                           url_path="change-password")], position="hidden")
     auth.change_password_form(True)
     st.stop()
 
 pages = [st.Page(VIEWS / file, title=title, icon=icon) for file, title, icon, action in PAGES if who.can(action)]
-pages.append(st.Page(lambda: auth.change_password_form(False), title="Password", icon=":material/key:", url_path="password"))
+pages.append(st.Page(lambda: auth.change_password_form(False), title="Password", icon=":material/key:",
+                     url_path="password"))
 st.navigation(pages).run()

@@ -16,7 +16,7 @@ def chart_events(events: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "occurred_at": events["occurred_at"],
         "label": [event_caption(k, lab, None if pd.isna(s) else int(s))
-                  for k, lab, s in zip(events["kind"], events["label"], events["score"])],
+                  for k, lab, s in zip(events["kind"], events["label"], events["score"], strict=True)],
     })
 
 

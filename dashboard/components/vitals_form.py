@@ -21,7 +21,7 @@ def vitals_inputs(prefix: str, problems: dict[str, str]) -> None:
     """Text inputs keyed f'{prefix}_{field}'; the caller reads them from st.session_state."""
     for row in (FIELDS[:3], FIELDS[3:6], FIELDS[6:]):
         columns = st.columns(3)
-        for column, (key, label, placeholder) in zip(columns, row):
+        for column, (key, label, placeholder) in zip(columns, row, strict=False):
             with column:
                 st.text_input(label, key=f"{prefix}_{key}", placeholder=placeholder)
                 if key in problems:

@@ -237,9 +237,9 @@ def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | No
     a rule whose parameters did not change is then computed once (what-if drafts change a few numbers)."""
     memo = {} if memo is None else memo
 
-    def once(rule_key: tuple, compute):
+    def once(rule_key: tuple, compute, *args):
         if rule_key not in memo:
-            memo[rule_key] = compute()
+            memo[rule_key] = compute(*args)
         return memo[rule_key]
 
     found: list[Episodes] = []
@@ -255,7 +255,7 @@ def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | No
                 persistence = protocol.persistence.get(level, Persistence())
                 episodes, active = once(
                     ("limit", key, level, low, high, protocol.margin(key), persistence.readings, persistence.minutes),
-                    lambda: _limit_rule(s, key, level, label, low, high, protocol.margin(key), persistence))
+                    _limit_rule, s, key, level, label, low, high, protocol.margin(key), persistence)
                 if active is not None:
                     any_active |= active
                     found.append(episodes)
@@ -264,7 +264,7 @@ def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | No
             warning = protocol.persistence.get("warning", Persistence())
             found.append(once(("baseline", key, change.rise_abs, change.rise_pct, change.fall_pct,
                                protocol.margin(key), warning.readings, warning.minutes),
-                              lambda: _baseline_rule(s, prep.starts[s.row], change, protocol, key, label)))
+                              _baseline_rule, s, prep.starts, change, protocol, key, label))
         active_by_vital[key] = (s, any_active)
 
     found.append(_escalation(prep.frame, prep.session, prep.times, active_by_vital, protocol))
@@ -288,7 +288,8 @@ def _limit_rule(s: Series, key: str, level: str, label: str, low: float, high: f
                 f"{label} {'beyond' if level == 'critical' else 'outside'} the {level} limits"), active
 
 
-def _baseline_rule(s: Series, start_ns: np.ndarray, change, protocol: Protocol, key: str, label: str):
+def _baseline_rule(s: Series, starts: np.ndarray, change, protocol: Protocol, key: str, label: str):
+    start_ns = starts[s.row]  # infusion start (int64 ns) at each of this vital's readings
     begins = np.flatnonzero(s.new_session)
     readings = np.diff(np.r_[begins, len(s.value)])
     baseline = _baseline(s, start_ns, begins)  # the limits are worked out once per session, then repeated

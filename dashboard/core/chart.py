@@ -181,7 +181,7 @@ def _marks(origin: pd.Timestamp, started_at, stopped_at, events: pd.DataFrame | 
     tier = np.empty(len(minutes_arr), dtype=int)
     tier[np.argsort(minutes_arr, kind="stable")] = np.arange(len(minutes_arr)) % 3
     shapes, annotations = [], []
-    for minute, label, style, height in zip(minutes_arr, labels, styles, tier):
+    for minute, label, style, height in zip(minutes_arr, labels, styles, tier, strict=True):
         if np.isnan(minute):
             continue
         for row in range(1, len(PANELS) + 1):

@@ -159,7 +159,8 @@ def _event_forms(rec: Records, session: Session) -> None:
     with dissociation.form("cadss"):
         st.number_input("Score", min_value=0, max_value=92, value=0, key="cadss_score")
         st.time_input("At", value=_now_clock(rec.tz), key="cadss_time", step=60)
-        st.form_submit_button("Record CADSS", on_click=record, args=("cadss", "CADSS", "cadss_score", None, "cadss_time"))
+        st.form_submit_button("Record CADSS", on_click=record,
+                              args=("cadss", "CADSS", "cadss_score", None, "cadss_time"))
 
 
 def _reading_label(row, tz: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,7 +43,8 @@ def picked(result, rule, vital=None, level=None) -> pd.DataFrame:
 def test_value_equal_to_the_limit_does_not_alert():
     assert alerts(frame([0, 5, 10], hr=[120, 120, 120])).empty  # warning high is 120
     at_critical = alerts(frame([0, 5, 10], hr=[140, 140, 120]))  # critical high is 140
-    assert picked(at_critical, "limit", "hr", "critical").empty and len(picked(at_critical, "limit", "hr", "warning")) == 1
+    assert picked(at_critical, "limit", "hr", "critical").empty
+    assert len(picked(at_critical, "limit", "hr", "warning")) == 1
 
 
 def test_one_reading_beyond_critical_alerts_at_once_with_its_peak():
@@ -108,7 +108,8 @@ def test_fall_from_baseline():
 def test_two_vitals_in_warning_at_once_escalate():
     result = alerts(frame([0, 5, 10], hr=[125, 126, 80], rr=[31, 32, 14]))
     escalation = picked(result, "multiple_warnings")
-    assert escalation["priority"].tolist() == ["high"] and escalation["started_at"].iloc[0] == START + pd.Timedelta(minutes=5)
+    assert escalation["priority"].tolist() == ["high"]
+    assert escalation["started_at"].iloc[0] == START + pd.Timedelta(minutes=5)
     assert picked(alerts(frame([0, 5, 10], hr=[125, 126, 80])), "multiple_warnings").empty
 
 
@@ -193,5 +194,6 @@ def test_what_if_shares_unchanged_rules_yet_counts_like_two_evaluations():
     result = compare(readings, sessions_frame, P, draft)
     for label, protocol in (("current", P), ("draft", draft)):
         alone = evaluate(readings, sessions_frame, protocol)
-        assert result.totals[label].to_dict() == {p: int((alone["priority"] == p).sum()) for p in ("high", "medium", "low")}
+        counted = {p: int((alone["priority"] == p).sum()) for p in ("high", "medium", "low")}
+        assert result.totals[label].to_dict() == counted
     assert result.totals.loc["high", "draft"] != result.totals.loc["high", "current"]
