@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes: about a minute in all")
     parser.add_argument("--json", action="store_true",
-                        help="one JSON object per line: name, value_s, baseline_name, baseline_s, ratio, peak_mb")
+                        help="one JSON object per line: name, value_s, baseline_name, baseline_s, ratio, ratio_worst,"
+                             " peak_mb")
     parser.add_argument("--only", metavar="NAME", help="run only the figure with this name")
     parser.add_argument("--repeat", type=int, default=3, metavar="N",
                         help="timed runs per side, interleaved; the median is reported (default 3)")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 SHRINK_ENV = "BENCHMARKS_SHRINK"  # divide sizes by this (tests run a few hundred rows); unset = real sizes
-KEYS = ("name", "value_s", "baseline_name", "baseline_s", "ratio", "peak_mb")
+KEYS = ("name", "value_s", "baseline_name", "baseline_s", "ratio", "ratio_worst", "peak_mb")
 
 
 @dataclass
@@ -47,19 +47,20 @@ class Result:
     ratio: float
     peak_mb: float
     notes: tuple[str, ...] = ()
+    ratio_worst: float = 0.0  # the largest project/baseline of one round (its two calls ran back to back)
 
     def line(self) -> str:
         return (f"{self.name:<26} {self.value_s:8.4f} s   {self.baseline_name:<40} {self.baseline_s:8.4f} s"
-                f"   {self.ratio:6.2f}x   {self.peak_mb:7.1f} MB")
+                f"   {self.ratio:6.2f}x {self.ratio_worst:6.2f}x   {self.peak_mb:7.1f} MB")
 
     def json(self) -> str:
         return json.dumps({"name": self.name, "value_s": round(self.value_s, 6), "baseline_name": self.baseline_name,
                            "baseline_s": round(self.baseline_s, 6), "ratio": round(self.ratio, 4),
-                           "peak_mb": round(self.peak_mb, 2)})
+                           "ratio_worst": round(self.ratio_worst, 4), "peak_mb": round(self.peak_mb, 2)})
 
 
-HEADER = (f"{'figure':<26} {'project':>10}   {'baseline (same run)':<40} {'baseline':>10}   {'ratio':>7}"
-          f"   {'peak':>10}\n{'':<26} {'median':>10}   {'':<40} {'median':>10}   {'proj/base':>7}"
+HEADER = (f"{'figure':<26} {'project':>10}   {'baseline (same run)':<40} {'baseline':>10}   {'ratio':>7} {'worst':>7}"
+          f"   {'peak':>10}\n{'':<26} {'median':>10}   {'':<40} {'median':>10}   {'proj/base':>7} {'round':>7}"
           f"   (tracemalloc, project)")
 
 REGISTRY: dict[str, Figure] = {}
@@ -103,7 +104,9 @@ def _peak_mb(fn: Callable[[], object], setup: Callable[[], object]) -> float:
 
 
 def run(figure: Figure, *, quick: bool, repeat: int = 3) -> Result:
-    """Median of `repeat` runs of each side, interleaved (order swapped each round) so both see the same machine."""
+    """Median of `repeat` runs of each side, interleaved (order swapped each round) so both see the same machine.
+
+    ratio is median project / median baseline; ratio_worst the largest ratio of one round's pair of calls."""
     case = figure.prepare(quick)
     project_times: list[float] = []
     baseline_times: list[float] = []
@@ -116,5 +119,6 @@ def run(figure: Figure, *, quick: bool, repeat: int = 3) -> Result:
     finally:
         case.cleanup()
     value_s, baseline_s = statistics.median(project_times), statistics.median(baseline_times)
+    worst = max(p / b for p, b in zip(project_times, baseline_times, strict=True))
     return Result(figure.name, value_s, figure.baseline_name, baseline_s, value_s / baseline_s, peak,
-                  tuple(case.notes))
+                  tuple(case.notes), worst)

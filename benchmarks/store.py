@@ -28,7 +28,7 @@ BASELINE_DDL = (
     "source_line INTEGER)",
     "CREATE INDEX ix_readings_session_time ON readings (session_id, measured_at)",
 )
-INSERT = f"INSERT INTO readings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+INSERT = f"INSERT INTO readings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608 -- constant columns
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # the text form the project stores, so both databases hold the same bytes
 
 
@@ -60,7 +60,7 @@ def _baseline_insert(conn: sqlite3.Connection, frame: pd.DataFrame) -> None:
     none = [None] * n
     rows = zip(frame["session_id"].tolist(), stamp.tolist(), [now] * n, ["bench"] * n, ["file"] * n,
                frame["sbp"].tolist(), frame["dbp"].tolist(), none, frame["hr"].tolist(), frame["spo2"].tolist(),
-               frame["rr"].tolist(), none, [0] * n, frame["bp_method"].tolist(), none, [0] * n, none, none)
+               frame["rr"].tolist(), none, [0] * n, frame["bp_method"].tolist(), none, [0] * n, none, none, strict=True)
     with conn:
         conn.executemany(INSERT, rows)
 
@@ -123,7 +123,7 @@ def load_session_case(quick: bool) -> Case:
         _baseline_insert(baseline, chunk)
         baseline_s += time.perf_counter() - start
     target = n_sessions // 2
-    query = (f"SELECT {', '.join(store_readings.FRAME_COLUMNS)} FROM readings "  # the columns the project reads
+    query = (f"SELECT {', '.join(store_readings.FRAME_COLUMNS)} FROM readings "  # noqa: S608 -- the project's columns
              "WHERE session_id = ? ORDER BY measured_at")
 
     def project() -> None:

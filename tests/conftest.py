@@ -7,8 +7,9 @@ import os
 
 import pytest
 
-from dashboard.store.db import dispose, dispose_all, migrate
+from dashboard.store.db import dispose, dispose_all, get_engine, migrate
 from tests.pgcluster import PgCluster, PostgresNotFound
+from tests.realdata import in_ci, require_realdata
 
 TEMPLATE = "template_migrated"
 _numbers = itertools.count()
@@ -21,13 +22,25 @@ def pg_cluster():
         cluster, missing = PgCluster(), None
     except PostgresNotFound as error:
         cluster, missing = None, str(error)
-    if missing and os.environ.get("CI"):
+    if missing and in_ci():
         pytest.fail(f"CI needs PostgreSQL for these tests: {missing} (apt-get install postgresql)", pytrace=False)
     if missing:
         pytest.skip("these tests need PostgreSQL: install Debian's postgresql package or set TEST_POSTGRES_URL")
     yield cluster
     dispose_all()
     cluster.stop()
+
+
+@pytest.fixture
+def engine(database_url):
+    """An engine on a fresh, migrated, empty database, once on SQLite and once on PostgreSQL."""
+    return get_engine(database_url)
+
+
+@pytest.fixture
+def realdata():
+    """The folder of real monitor exports (../shared/realdata): a skip without it, a failure under CI=true."""
+    return require_realdata()
 
 
 @pytest.fixture(scope="session")

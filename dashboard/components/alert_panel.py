@@ -29,7 +29,8 @@ def banner(alerting: Alerting, session_id: int, tz: str, readings: pd.DataFrame 
         st.error(md_escape(f"{_what(row)} since {row.started_at.tz_convert(tz):%H:%M}{again}. "
                            "Acknowledge it below with what was done."), icon=":material/notifications_active:")
     for row in overdue.itertuples():
-        st.warning(md_escape(f"Blood pressure overdue since {row.started_at.tz_convert(tz):%H:%M}."), icon=":material/schedule:")
+        st.warning(md_escape(f"Blood pressure overdue since {row.started_at.tz_convert(tz):%H:%M}."),
+                   icon=":material/schedule:")
 
 
 def toast_new(raised: pd.DataFrame) -> None:
@@ -50,15 +51,17 @@ def alert_list(alerting: Alerting, session_id: int, tz: str) -> None:
         "Alert": [_what(r) for r in alerts.itertuples()],
         "From": alerts["started_at"].dt.tz_convert(tz).dt.strftime("%H:%M"),
         "Until": alerts["ended_at"].dt.tz_convert(tz).dt.strftime("%H:%M").fillna("active"),
-        "Acknowledged": [("" if pd.isna(a) else f"{b} {a.tz_convert(tz):%H:%M}: {act}" + (f" ({n})" if isinstance(n, str) else ""))
+        "Acknowledged": [("" if pd.isna(a)
+                          else f"{b} {a.tz_convert(tz):%H:%M}: {act}" + (f" ({n})" if isinstance(n, str) else ""))
                          for a, b, act, n in zip(alerts["acked_at"], alerts["acked_by"], alerts["ack_action"],
-                                                 alerts["ack_note"])],
+                                                 alerts["ack_note"], strict=True)],
         "Status": ["withdrawn (readings corrected)" if pd.notna(w) else "" for w in alerts["withdrawn_at"]],
     })
     st.dataframe(table, hide_index=True, width="stretch")
     if not alerting.actor.can("alert.acknowledge") or live.empty:
         return
-    urgent_first = live.sort_values(["priority", "started_at"], key=lambda c: c.map(RANK) if c.name == "priority" else c)
+    urgent_first = live.sort_values(["priority", "started_at"],
+                                    key=lambda c: c.map(RANK) if c.name == "priority" else c)
     labels = {int(r.id): f"#{int(r.id)} {r.priority}: {_what(r)}" for r in urgent_first.itertuples()}
     with st.form("acknowledge", clear_on_submit=True):
         st.selectbox("Alert", list(labels), format_func=labels.get, key="ack_alert")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.core.protocol import Persistence, Protocol
 from dashboard.core.vitals import VITAL_BY_KEY, VITAL_KEYS
@@ -17,6 +18,7 @@ PRIORITY = {"critical": "high", "warning": "medium", "baseline": "medium", "esca
 ALERT_COLUMNS = ["session_id", "rule", "vital", "level", "priority", "started_at", "ended_at", "peak_value",
                  "message"]
 NS_PER_MIN = 60 * 10**9
+NAT = np.iinfo("int64").min  # NaT as int64 nanoseconds
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,10 @@ def _new_session(session: np.ndarray) -> np.ndarray:
 
 def _last_event(event: np.ndarray) -> np.ndarray:
     """For every position, the position of the latest True at or before it (callers make position 0 True)."""
-    return np.maximum.accumulate(np.where(event, np.arange(len(event)), 0))
+    # in place: each full-size temporary costs as much as the arithmetic on these sizes
+    last = np.arange(len(event))
+    last *= event
+    return np.maximum.accumulate(last, out=last)
 
 
 def _hold_state(new_session: np.ndarray, raise_at: np.ndarray, clear_at: np.ndarray) -> np.ndarray:
@@ -58,24 +63,40 @@ def _persisted(s: Series, enter: np.ndarray, persistence: Persistence) -> np.nda
     previous[1:] = enter[:-1]
     starts = enter & (~previous | s.new_session)
     first = _last_event(starts | ~enter)  # the run's first reading (for readings inside a run)
-    count = np.arange(len(enter)) - first + 1
-    held = count >= persistence.readings
+    before = np.arange(len(enter))
+    before -= first  # readings of the run before this one
+    held = before >= persistence.readings - 1
     if persistence.minutes is not None:
         held |= (s.time - s.time[first]) >= persistence.minutes * NS_PER_MIN
     return enter & held
 
 
-EMPTY_EPISODES = ["session_id", "started_at", "ended_at", "peak_value"]
+@dataclass(frozen=True)
+class Episodes:
+    """Alert episodes as plain arrays; the text columns (tag: one per rule) are written once, at the end."""
+
+    session: np.ndarray
+    started: np.ndarray  # int64 ns
+    ended: np.ndarray  # int64 ns, NAT while still active
+    peak: np.ndarray
+    tag: tuple[str, ...] = ()  # rule, vital, level, priority, message
+
+    def __len__(self) -> int:
+        return len(self.started)
 
 
-def _episodes(s: Series, active: np.ndarray, deviation) -> pd.DataFrame:
+NO_EPISODES = Episodes(np.empty(0, dtype="int64"), np.empty(0, dtype="int64"), np.empty(0, dtype="int64"),
+                       np.empty(0, dtype="float64"))
+
+
+def _episodes(s: Series, active: np.ndarray, deviation) -> Episodes:
     """Runs of active readings per session: start time, time of the reading that cleared it, peak value.
 
     deviation(positions) says how far each of those readings is beyond the rule (the peak is the largest).
     """
     idx = np.flatnonzero(active)
     if not len(idx):
-        return pd.DataFrame(columns=EMPTY_EPISODES)
+        return NO_EPISODES
     begins = np.ones(len(idx), dtype=bool)
     begins[1:] = (np.diff(idx) > 1) | s.new_session[idx[1:]]
     segment = np.cumsum(begins) - 1
@@ -87,13 +108,8 @@ def _episodes(s: Series, active: np.ndarray, deviation) -> pd.DataFrame:
     last_pos = idx[np.r_[bounds[1:], len(idx)] - 1]
     after = np.minimum(last_pos + 1, len(active) - 1)
     closed = (last_pos + 1 < len(active)) & ~s.new_session[after]
-    nat = np.datetime64("NaT").astype("int64")
-    return pd.DataFrame({
-        "session_id": s.session[first_pos],
-        "started_at": _utc(s.time[first_pos]),
-        "ended_at": _utc(np.where(closed, s.time[after], nat)),
-        "peak_value": s.value[peak_pos],
-    })
+    return Episodes(s.session[first_pos], s.time[first_pos], np.where(closed, s.time[after], NAT),
+                    s.value[peak_pos])
 
 
 def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
@@ -123,8 +139,42 @@ def _limit(value: float | None, default: float) -> float:
     return default if value is None else float(value)
 
 
-def _tag(frame: pd.DataFrame, rule: str, vital: str, level: str, message: str) -> pd.DataFrame:
-    return frame.assign(rule=rule, vital=vital, level=level, priority=PRIORITY[level], message=message)
+def _tag(found: Episodes, rule: str, vital: str, level: str, message: str) -> Episodes:
+    return Episodes(found.session, found.started, found.ended, found.peak,
+                    (rule, vital, level, PRIORITY[level], message))
+
+
+def _as_episodes(found) -> Episodes:
+    """Episodes from a rule that returns a frame with ALERT_COLUMNS (one rule, vital and level per frame)."""
+    if isinstance(found, Episodes):
+        return found
+    if not len(found):
+        return NO_EPISODES
+    first = found.iloc[0]
+    return Episodes(found["session_id"].to_numpy(), _ns(found["started_at"]), _ns(found["ended_at"]),
+                    found["peak_value"].to_numpy(dtype="float64"),
+                    tuple(first[c] for c in ("rule", "vital", "level", "priority", "message")))
+
+
+def _alert_frame(found: list[Episodes]) -> pd.DataFrame:
+    """One frame of all episodes, stable by session and start: within that, in the order found."""
+    session = np.concatenate([f.session for f in found])
+    started = np.concatenate([f.started for f in found])
+    session_key = session if np.issubdtype(session.dtype, np.number) else pd.factorize(session, sort=True)[0]
+    order = np.lexsort((started, session_key))
+    tags = list(dict.fromkeys(f.tag for f in found))
+    codes = pa.array(np.repeat([tags.index(f.tag) for f in found], [len(f) for f in found])[order])
+
+    def text(column: int):
+        return pd.array(pa.array([tag[column] for tag in tags]).take(codes), dtype="str")
+    return pd.DataFrame({
+        "session_id": session[order],
+        "rule": text(0), "vital": text(1), "level": text(2), "priority": text(3),
+        "started_at": _utc(started[order]),
+        "ended_at": _utc(np.concatenate([f.ended for f in found])[order]),
+        "peak_value": np.concatenate([f.peak for f in found])[order],
+        "message": text(4),
+    })
 
 
 @dataclass(frozen=True)
@@ -140,26 +190,30 @@ class Prepared:
     series: dict[str, Series]
 
 
-def _sorted(readings: pd.DataFrame) -> bool:
-    session = readings["session_id"].to_numpy()
+def _sorted(session: np.ndarray, times: np.ndarray) -> bool:
     if not np.issubdtype(session.dtype, np.number) or len(session) < 2:
         return False
-    times = _ns(readings["measured_at"])
     step = np.diff(session)
     return bool(np.all((step > 0) | ((step == 0) & (np.diff(times) >= 0))))
 
 
 def prepare(readings: pd.DataFrame, sessions: pd.DataFrame) -> Prepared:
-    frame = readings.reset_index(drop=True) if _sorted(readings) else \
-        readings.sort_values(["session_id", "measured_at"], kind="stable").reset_index(drop=True)
-    session = frame["session_id"].to_numpy()
-    times = _ns(frame["measured_at"])
+    session = readings["session_id"].to_numpy()
+    times = _ns(readings["measured_at"])
+    if _sorted(session, times):
+        frame = readings.reset_index(drop=True)
+    else:
+        frame = readings.sort_values(["session_id", "measured_at"], kind="stable").reset_index(drop=True)
+        session, times = frame["session_id"].to_numpy(), _ns(frame["measured_at"])
+    every_row = _series(session, times, np.empty(0), np.arange(len(frame)))
     series = {}
     for key in VITAL_KEYS:
         if key in frame:
             values = frame[key].to_numpy(dtype="float64")
             keep = ~np.isnan(values)
-            if keep.any():
+            if keep.all():  # nothing missing: share the session, time and row arrays
+                series[key] = Series(session, times, values, every_row.row, every_row.new_session)
+            elif keep.any():
                 series[key] = _series(session[keep], times[keep], values[keep], np.flatnonzero(keep))
     return Prepared(frame, sessions, session, times, _per_row(frame, sessions, "infusion_started_at"),
                     _per_row(frame, sessions, "discharged_at"), series)
@@ -183,12 +237,12 @@ def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | No
     a rule whose parameters did not change is then computed once (what-if drafts change a few numbers)."""
     memo = {} if memo is None else memo
 
-    def once(rule_key: tuple, compute):
+    def once(rule_key: tuple, compute, *args):
         if rule_key not in memo:
-            memo[rule_key] = compute()
+            memo[rule_key] = compute(*args)
         return memo[rule_key]
 
-    found: list[pd.DataFrame] = []
+    found: list[Episodes] = []
     active_by_vital: dict[str, tuple] = {}
     for key, s in prep.series.items():
         label = VITAL_BY_KEY[key].short
@@ -201,7 +255,7 @@ def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | No
                 persistence = protocol.persistence.get(level, Persistence())
                 episodes, active = once(
                     ("limit", key, level, low, high, protocol.margin(key), persistence.readings, persistence.minutes),
-                    lambda: _limit_rule(s, key, level, label, low, high, protocol.margin(key), persistence))
+                    _limit_rule, s, key, level, label, low, high, protocol.margin(key), persistence)
                 if active is not None:
                     any_active |= active
                     found.append(episodes)
@@ -210,7 +264,7 @@ def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | No
             warning = protocol.persistence.get("warning", Persistence())
             found.append(once(("baseline", key, change.rise_abs, change.rise_pct, change.fall_pct,
                                protocol.margin(key), warning.readings, warning.minutes),
-                              lambda: _baseline_rule(s, prep.starts[s.row], change, protocol, key, label)))
+                              _baseline_rule, s, prep.starts, change, protocol, key, label))
         active_by_vital[key] = (s, any_active)
 
     found.append(_escalation(prep.frame, prep.session, prep.times, active_by_vital, protocol))
@@ -218,40 +272,43 @@ def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | No
     found.append(once(("pre_dose", caution.sbp, caution.dbp),
                       lambda: _pre_dose(prep.frame, prep.session, prep.times, prep.starts, protocol)))
     found.append(once(("overdue", protocol.bp_interval_min, now), lambda: _overdue(prep, protocol, now)))
-    found = [f for f in found if len(f)]
+    found = [f for f in map(_as_episodes, found) if len(f)]
     if not found:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    result = pd.concat(found, ignore_index=True)[ALERT_COLUMNS]
     # Stable by session and start: within that, the rule order above (vitals, escalation, pre-dose, overdue).
-    session_key = pd.factorize(result["session_id"], sort=True)[0]
-    order = np.lexsort((_ns(result["started_at"]), session_key))
-    return result.take(order).reset_index(drop=True)
+    return _alert_frame(found)
 
 
 def _limit_rule(s: Series, key: str, level: str, label: str, low: float, high: float, margin: float,
-                persistence: Persistence) -> tuple[pd.DataFrame, np.ndarray | None]:
+                persistence: Persistence) -> tuple[Episodes, np.ndarray | None]:
     active, deviation = _threshold_rule(s, low, high, margin, persistence)
     if deviation is None:
-        return pd.DataFrame(columns=ALERT_COLUMNS), None
+        return NO_EPISODES, None
     return _tag(_episodes(s, active, deviation), "limit", key, level,
                 f"{label} {'beyond' if level == 'critical' else 'outside'} the {level} limits"), active
 
 
-def _baseline_rule(s: Series, start_ns: np.ndarray, change, protocol: Protocol, key: str, label: str):
-    n = len(s.value)
-    baseline = _baseline(s, start_ns)
-    highs = [baseline + change.rise_abs if change.rise_abs else None,
-             baseline * (1 + change.rise_pct / 100) if change.rise_pct else None]
-    highs = [h for h in highs if h is not None]
-    high = np.fmin.reduce(highs) if highs else np.full(n, np.inf)
-    low = baseline * (1 - change.fall_pct / 100) if change.fall_pct else np.full(n, -np.inf)
+def _baseline_rule(s: Series, starts: np.ndarray, change, protocol: Protocol, key: str, label: str):
+    start_ns = starts[s.row]  # infusion start (int64 ns) at each of this vital's readings
+    begins = np.flatnonzero(s.new_session)
+    readings = np.diff(np.r_[begins, len(s.value)])
+    baseline = _baseline(s, start_ns, begins)  # the limits are worked out once per session, then repeated
+    high = np.full(len(baseline), np.inf)
+    if change.rise_abs:
+        high = np.fmin(high, baseline + change.rise_abs)
+    if change.rise_pct:
+        high = np.fmin(high, baseline * (1 + change.rise_pct / 100))
+    low = baseline * (1 - change.fall_pct / 100) if change.fall_pct else np.full(len(baseline), -np.inf)
     # No baseline, or before the infusion: the rule has nothing to compare with.
-    usable = (s.time >= start_ns) & ~np.isnan(baseline)
-    high, low = np.where(usable, high, np.inf), np.where(usable, low, -np.inf)
+    usable = (s.time >= start_ns) & np.repeat(~np.isnan(baseline), readings)
+    if not usable.any():
+        return NO_EPISODES
+    high = np.where(usable, np.repeat(high, readings), np.inf)
+    low = np.where(usable, np.repeat(low, readings), -np.inf)
     active, deviation = _threshold_rule(s, low, high, protocol.margin(key),
                                         protocol.persistence.get("warning", Persistence()))
     if deviation is None:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+        return NO_EPISODES
     return _tag(_episodes(s, active, deviation), "baseline_change", key, "baseline",
                 f"{label} changed from the pre-infusion baseline")
 
@@ -279,24 +336,26 @@ def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray, missing):
 
 def _ns(times: pd.Series, missing: int = np.iinfo("int64").min) -> np.ndarray:
     """UTC times as int64 nanoseconds since the epoch (pandas may hold them in other units)."""
-    values = pd.to_datetime(times, utc=True).dt.as_unit("ns").dt.tz_localize(None)
-    return np.where(values.isna().to_numpy(), missing, values.to_numpy().view("int64"))
+    values = pd.DatetimeIndex(pd.to_datetime(times, utc=True)).as_unit("ns")
+    return np.where(values.isna(), missing, values.asi8) if values.hasnans else values.asi8
 
 
-def _baseline(s: Series, start_ns: np.ndarray) -> np.ndarray:
-    """Median of each session's readings before infusion start, for every reading (NaN if none)."""
+def _baseline(s: Series, start_ns: np.ndarray, begins: np.ndarray) -> np.ndarray:
+    """Median of each session's readings before infusion start, one per session (begins: its first
+    reading; NaN if none)."""
     before = s.time < start_ns
     if not before.any():
-        return np.full(len(s.value), np.nan)
+        return np.full(len(begins), np.nan)
     medians = pd.Series(s.value[before]).groupby(s.session[before]).median()
-    return _lookup(medians.index.to_numpy(), medians.to_numpy(dtype="float64"), s.session, np.nan)
+    at = medians.index.get_indexer(s.session[begins])
+    return np.where(at >= 0, medians.to_numpy(dtype="float64")[at], np.nan)
 
 
-def _escalation(frame, session, times, active_by_vital, protocol) -> pd.DataFrame:
+def _escalation(frame, session, times, active_by_vital, protocol) -> Episodes:
     """Readings at which enough vitals are outside their limits at once (each holds its state until
     it is measured again)."""
     if len(active_by_vital) < protocol.escalate_when_warnings:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+        return NO_EPISODES
     n = len(frame)
     starts = _new_session(session)
     count = np.zeros(n, dtype=np.int16)
@@ -310,21 +369,21 @@ def _escalation(frame, session, times, active_by_vital, protocol) -> pd.DataFram
         count += state[_last_event(measured | starts)]
     enter = count >= protocol.escalate_when_warnings
     if not enter.any():
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+        return NO_EPISODES
     s = Series(session, times, count.astype("float64"), np.arange(n), starts)
     active = _hold_state(starts, enter, ~enter)
     return _tag(_episodes(s, active, lambda at: count[at].astype("float64")), "multiple_warnings", "several",
                 "escalation", f"{protocol.escalate_when_warnings} or more vitals outside their limits at once")
 
 
-def _pre_dose(frame, session, times, starts, protocol) -> pd.DataFrame:
+def _pre_dose(frame, session, times, starts, protocol) -> Episodes:
     if "sbp" not in frame or "dbp" not in frame:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+        return NO_EPISODES
     caution = protocol.pre_dose_caution
     sbp, dbp = frame["sbp"].to_numpy(dtype="float64"), frame["dbp"].to_numpy(dtype="float64")
     keep = ~np.isnan(sbp) & (times < starts)
     if not keep.any():
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+        return NO_EPISODES
     s = _series(session[keep], times[keep], sbp[keep], np.flatnonzero(keep))
     enter = (sbp[keep] > caution.sbp) | (dbp[keep] > caution.dbp)
     active = _hold_state(s.new_session, enter, ~enter)
@@ -332,11 +391,11 @@ def _pre_dose(frame, session, times, starts, protocol) -> pd.DataFrame:
                 f"pre-infusion BP above {caution.sbp:g}/{caution.dbp:g}: review before dosing")
 
 
-def _overdue(prep: Prepared, protocol: Protocol, now) -> pd.DataFrame:
+def _overdue(prep: Prepared, protocol: Protocol, now) -> Episodes:
     """Gaps longer than the BP interval between infusion start and discharge (or the evaluation time)."""
     frame, session, times, starts = prep.frame, prep.session, prep.times, prep.starts
     if "sbp" not in frame:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+        return NO_EPISODES
     never = np.iinfo("int64").max
     interval = int(protocol.bp_interval_min * NS_PER_MIN)
     until = prep.discharged
@@ -349,26 +408,22 @@ def _overdue(prep: Prepared, protocol: Protocol, now) -> pd.DataFrame:
     started = starts < never
     has_bp = ~np.isnan(frame["sbp"].to_numpy(dtype="float64")) & started & (times >= starts) & \
         (times <= end_of_view)
-    first = new & started
-    # marks: each started session's infusion start, then its BP times; sorted by session and time
-    mark_session = np.r_[session[first], session[has_bp]]
-    mark_time = np.r_[starts[first], times[has_bp]]
-    mark_end = np.r_[end_of_view[first], end_of_view[has_bp]]
-    order = np.lexsort((mark_time, mark_session))
-    mark_session, mark_time, mark_end = mark_session[order], mark_time[order], mark_end[order]
+    first = np.flatnonzero(new & started)
+    bp_rows = np.flatnonzero(has_bp)
+    # marks: each started session's infusion start, then its BP times (all at or after the start), in row
+    # order: the start goes just before the session's first BP
+    at = np.searchsorted(bp_rows, first)
+    mark_session = np.insert(session[bp_rows], at, session[first])
+    mark_time = np.insert(times[bp_rows], at, starts[first])
+    mark_end = np.insert(end_of_view[bp_rows], at, end_of_view[first])
     if not len(mark_time):
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+        return NO_EPISODES
     last = np.r_[mark_session[1:] != mark_session[:-1], True]
     following = np.where(last, mark_end, np.r_[mark_time[1:], 0])
     late = following - mark_time > interval
     if not late.any():
-        return pd.DataFrame(columns=ALERT_COLUMNS)
-    begin = mark_time[late] + interval
-    frame_out = pd.DataFrame({
-        "session_id": mark_session[late],
-        "started_at": _utc(begin),
-        "ended_at": _utc(np.where(last[late], np.datetime64("NaT").astype("int64"), following[late])),
-        "peak_value": (following[late] - mark_time[late]) / NS_PER_MIN,
-    })
-    return _tag(frame_out, "bp_overdue", "bp", "overdue",
+        return NO_EPISODES
+    found = Episodes(mark_session[late], mark_time[late] + interval, np.where(last[late], NAT, following[late]),
+                     (following[late] - mark_time[late]) / NS_PER_MIN)
+    return _tag(found, "bp_overdue", "bp", "overdue",
                 f"no blood pressure for more than {protocol.bp_interval_min:g} min")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,7 +28,7 @@ class VitalLimits(BaseModel):
         order = [("critical_low", self.critical_low), ("warning_low", self.warning_low),
                  ("warning_high", self.warning_high), ("critical_high", self.critical_high)]
         present = [(name, value) for name, value in order if value is not None]
-        for (name_a, a), (name_b, b) in zip(present, present[1:]):
+        for (name_a, a), (name_b, b) in zip(present, present[1:], strict=False):
             if not a < b:
                 raise ValueError(f"{name_a.replace('_', ' ')} ({a:g}) must be below {name_b.replace('_', ' ')} "
                                  f"({b:g}): each warning limit sits inside its critical limit")

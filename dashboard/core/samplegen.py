@@ -174,7 +174,8 @@ def generate(seed: int = 20261102) -> SampleSet:
     rows, sessions, events, patients = [], [], [], {}
     corrections, voided = [], []
     for spec in (*SPECS, *_series_specs()):
-        start = datetime.combine(spec.day, datetime.strptime(spec.start, "%H:%M").time(), tzinfo=tz)
+        clock = datetime.strptime(spec.start, "%H:%M").time()  # noqa: DTZ007 -- the clock time only
+        start = datetime.combine(spec.day, clock, tzinfo=tz)
 
         def at(minute: float, start=start) -> str:
             return (start + timedelta(minutes=float(minute))).isoformat()

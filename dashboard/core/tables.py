@@ -25,8 +25,9 @@ def readings_display(history: pd.DataFrame, tz: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["#", "Time", "BP", "MAP", "HR", "SpO2", "RR", "Temp °C", "Method",
                                      "Note", "Status", "Entered"])
     h = history.sort_values(["measured_at", "id"])
-    bp = [f"{_num(s)}/{_num(d)}" if pd.notna(s) else "" for s, d in zip(h["sbp"], h["dbp"])]
-    mean = [("" if pd.isna(m) else f"{m:g}" + (" (calc.)" if c else "")) for m, c in zip(h["map"], h["map_computed"])]
+    bp = [f"{_num(s)}/{_num(d)}" if pd.notna(s) else "" for s, d in zip(h["sbp"], h["dbp"], strict=True)]
+    mean = [("" if pd.isna(m) else f"{m:g}" + (" (calc.)" if c else ""))
+            for m, c in zip(h["map"], h["map_computed"], strict=True)]
     table = pd.DataFrame({
         "#": h["id"].astype(int).to_numpy(),
         "Time": _times(h, tz),
@@ -40,7 +41,7 @@ def readings_display(history: pd.DataFrame, tz: str) -> pd.DataFrame:
         "Note": h["note"].fillna("").to_numpy(),
         "Status": [_status(row) for row in h.itertuples()],
         "Entered": [f"{by} {at.tz_convert(tz):%H:%M}" + (f" ({src})" if src != "manual" else "")
-                    for by, at, src in zip(h["entered_by"], h["entered_at"], h["source"])],
+                    for by, at, src in zip(h["entered_by"], h["entered_at"], h["source"], strict=True)],
     })
     old = ~h["is_current"].to_numpy() | h["entered_in_error"].to_numpy()
     for column in ("Time", "BP", "MAP", "HR", "SpO2", "RR", "Temp °C"):

@@ -80,9 +80,9 @@ def check_values(values: pd.DataFrame, limits: dict[str, Range] | None = None) -
         out = (col < bounds.min) | (col > bounds.max)
         if key == "temp_c":
             fahrenheit = col.between(90, 113)
-            flag(fahrenheit, key, lambda r: (
-                f"temperature {_fmt(col.iloc[r])} looks like Fahrenheit "
-                f"({_fmt(round((col.iloc[r] - 32) * 5 / 9, 1))} °C); enter °C"))
+            flag(fahrenheit, key, lambda r, c=col: (
+                f"temperature {_fmt(c.iloc[r])} looks like Fahrenheit "
+                f"({_fmt(round((c.iloc[r] - 32) * 5 / 9, 1))} °C); enter °C"))
             out &= ~fahrenheit
         flag(out, key, lambda r, v=vital, b=bounds, c=col: (
             f"{v.short} {_fmt(c.iloc[r])} {v.unit} is outside the possible range "

@@ -87,7 +87,7 @@ class ImportPreview:
 
     def report(self, *, stored: int = 0, dry_run: bool = True) -> ImportReport:
         categories, codes = _session_codes(self.to_store)
-        counts = dict(zip(categories, np.bincount(codes[codes >= 0], minlength=len(categories)).tolist()))
+        counts = dict(zip(categories, np.bincount(codes[codes >= 0], minlength=len(categories)).tolist(), strict=True))
         p = self.parsed
         return ImportReport(
             file_name=p.file_name, rows_read=p.rows_read, rows_accepted=p.rows_accepted,

@@ -118,5 +118,5 @@ def read_frame(conn: Connection, query: Select, columns: tuple[str, ...]) -> pd.
         raise TypeError("read_frame takes plain int, float or str parameters only")
     params = tuple(values) if compiled.positional else dict(compiled.params)
     rows = conn.exec_driver_sql(str(compiled), params).fetchall()
-    data = list(zip(*rows)) if rows else [[] for _ in columns]
-    return pd.DataFrame(dict(zip(columns, data)), columns=list(columns))
+    data = list(zip(*rows, strict=True)) if rows else [[] for _ in columns]
+    return pd.DataFrame(dict(zip(columns, data, strict=True)), columns=list(columns))

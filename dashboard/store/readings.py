@@ -144,8 +144,8 @@ def _executemany_sqlite(conn: Connection, bulk: pd.DataFrame) -> None:
     bulk["entered_in_error"] = 0
     columns = [_as_list(bulk[name]) for name in BULK_COLUMNS]
     placeholders = ", ".join("?" * len(BULK_COLUMNS))
-    conn.exec_driver_sql(f"INSERT INTO readings ({', '.join(BULK_COLUMNS)}) VALUES ({placeholders})",
-                         list(zip(*columns)))
+    conn.exec_driver_sql(f"INSERT INTO readings ({', '.join(BULK_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
+                         list(zip(*columns, strict=True)))
 
 
 def _as_list(column: pd.Series) -> list:

@@ -122,7 +122,7 @@ def _readings_table(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
         "Time": head["measured_at"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(),
         "SBP": num(head["sbp"]), "DBP": num(head["dbp"]),
         "MAP": [("" if pd.isna(m) else f"{m:g}" + (" (calc.)" if c else "")) for m, c in
-                zip(head["map"], head["map_computed"])],
+                zip(head["map"], head["map_computed"], strict=True)],
         "HR": num(head["hr"]), "SpO2": num(head["spo2"]), "RR": num(head["rr"]), "Temp °C": num(head["temp_c"]),
         "Method": head["bp_method"].fillna("").to_numpy(), "Note": head["note"].fillna("").to_numpy(),
     })

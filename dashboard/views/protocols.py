@@ -125,7 +125,7 @@ def _assign(protocols: Protocols, names: list[str]) -> None:
     scope_id = None
     if scope == "a patient":
         scope_id = st.selectbox("Patient", patients["id"].tolist(), key="assign_patient",
-                                format_func=dict(zip(patients["id"], patients["code"])).get)
+                                format_func=dict(zip(patients["id"], patients["code"], strict=True)).get)
     elif scope == "a session":
         labels = {s.id: s.label for s in sessions}
         scope_id = st.selectbox("Session", list(labels), format_func=labels.get, key="assign_session")

@@ -151,7 +151,7 @@ def test_sample_sessions_raise_what_a_clinician_expects(engine):
     def kinds(code):
         alerts = alerting.alerts(by_code[code])
         alerts = alerts[alerts["withdrawn_at"].isna()]
-        return set(zip(alerts["rule"], alerts["vital"], alerts["level"]))
+        return set(zip(alerts["rule"], alerts["vital"], alerts["level"], strict=True))
 
     assert kinds("S-0001") == set()
     assert {("limit", "sbp", "critical"), ("limit", "dbp", "critical"), ("baseline_change", "sbp", "baseline"),

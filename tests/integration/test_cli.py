@@ -55,7 +55,8 @@ def test_alerts_and_protocols_commands(sqlite_url):
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["protocol"] == "IV ketamine clinic default"
-    critical = [a for a in report["alerts"] if a["rule"] == "limit" and a["vital"] == "sbp" and a["level"] == "critical"]
+    critical = [a for a in report["alerts"]
+                if a["rule"] == "limit" and a["vital"] == "sbp" and a["level"] == "critical"]
     assert critical and critical[0]["priority"] == "high" and critical[0]["peak_value"] > 180
     assert json.loads(cli("alerts", "--session", "S-0001", "--json", url=sqlite_url).stdout)["alerts"] == []
     listing = cli("protocols", "list", url=sqlite_url).stdout

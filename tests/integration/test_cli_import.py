@@ -20,9 +20,9 @@ from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from dashboard.store import users as store_users
 from dashboard.store.db import get_engine
+from tests.clinic import patient_with_sessions
 
 ROOT = Path(__file__).resolve().parents[2]
-REALDATA = ROOT.parent / "shared" / "realdata"
 TZ = "America/New_York"
 DAY = date.today() - timedelta(days=1)
 KEYS = {"rows_read", "rows_accepted", "rows_rejected", "readings_stored", "duplicates_skipped", "sessions", "problems"}
@@ -55,9 +55,7 @@ def run(monkeypatch, capsys):
 @pytest.fixture
 def db(sqlite_url):
     engine = get_engine(sqlite_url)
-    patient = store_sessions.create_patient(engine, "P-1", by="setup")
-    for code in ("S-0001", "S-0002"):
-        store_sessions.create_session(engine, patient, DAY, by="setup", protocol="test", code=code)
+    patient_with_sessions(engine, DAY, "S-0001", "S-0002")
     return sqlite_url, engine
 
 
@@ -178,10 +176,9 @@ def test_map_overrides_a_column(run, db, tmp_path):
     assert bad.returncode == 1 and "--map takes FIELD=COLUMN" in bad.stderr
 
 
-@pytest.mark.skipif(not (REALDATA / "mimic2wdb_s25047_numerics_1min.csv").exists(), reason="no real data here")
-def test_a_monitor_export_with_elapsed_minutes_and_a_start(run, db):
+def test_a_monitor_export_with_elapsed_minutes_and_a_start(run, db, realdata):
     url, engine = db
-    path = REALDATA / "mimic2wdb_s25047_numerics_1min.csv"
+    path = realdata / "mimic2wdb_s25047_numerics_1min.csv"
     out = run("import", str(path), "--session", "S-0002", "--start", f"{DAY}T09:00", "--json", url=url)
     report = json.loads(out.stdout)
     # 9 artifacts (SpO2 36-43 %, RR under 2, cuff 74/10 and 151/127) go; their lines keep their other vitals
@@ -205,8 +202,7 @@ def test_as_names_an_existing_account_and_its_role_is_checked(run, db, template_
 
 def test_export_writes_the_template_with_formulas_neutralised(run, database_url):
     engine = get_engine(database_url)
-    patient = store_sessions.create_patient(engine, "P-1", by="setup")
-    sid = store_sessions.create_session(engine, patient, DAY, by="setup", protocol="test", code="S-0001")
+    sid = patient_with_sessions(engine, DAY, "S-0001")["S-0001"]
     Records(engine, Actor("ana", "nurse"), TZ).record_reading(
         sid, {"sbp": "128", "dbp": "82", "hr": "74"}, measured_at=datetime.fromisoformat(at(9)),
         note='=HYPERLINK("http://evil.example","open")')

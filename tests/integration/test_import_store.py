@@ -17,6 +17,7 @@ from dashboard.store import audit
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from dashboard.store.db import get_engine
+from tests.clinic import patient_with_sessions
 
 TZ = "America/New_York"
 DAY = date.today() - timedelta(days=1)
@@ -42,9 +43,7 @@ FILE = template(f"S-0001,{at(9)},128,82,,74,98,14,,baseline",
 @pytest.fixture
 def engine(database_url):
     engine = get_engine(database_url)
-    patient = store_sessions.create_patient(engine, "P-7", by="setup")
-    for code in ("S-0001", "S-0002"):
-        store_sessions.create_session(engine, patient, DAY, by="setup", protocol="test", code=code)
+    patient_with_sessions(engine, DAY, "S-0001", "S-0002", patient="P-7")
     return engine
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -14,22 +15,16 @@ from dashboard.services.accounts import Accounts
 from dashboard.services.audit_trail import audit_entries
 from dashboard.services.records import Records
 from dashboard.store import readings as store_readings
-from dashboard.store import sessions as store_sessions
-from dashboard.store.db import get_engine
+from dashboard.store.errors import Conflict
+from tests.clinic import patient_with_sessions
 
 T0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=30)
 NURSE, SUPERVISOR, ADMIN = (Actor(f"{r}1", r) for r in ("nurse", "supervisor", "admin"))
 
 
 @pytest.fixture
-def engine(database_url):
-    return get_engine(database_url)
-
-
-@pytest.fixture
 def ids(engine):
-    patient = store_sessions.create_patient(engine, "P-1", by="setup")
-    session = store_sessions.create_session(engine, patient, T0.date(), by="setup", protocol="default")
+    session = patient_with_sessions(engine, T0.date(), protocol="default")["S-0001"]
     reading = store_readings.add_reading(engine, session, {"hr": 70.0}, measured_at=T0, by="setup")
     return {"session": session, "reading": reading}
 
@@ -103,8 +98,10 @@ def test_nobody_can_change_or_remove_audit_entries(engine, ids, statement):
 
 def test_a_failed_write_leaves_neither_change_nor_audit(engine, ids):
     _records(engine, NURSE).correct_reading(ids["reading"], {"hr": "71"}, reason="typo", measured_at=T0)
-    with pytest.raises(Exception):
+    stored = store_readings.session_readings(engine, ids["session"], history=True)
+    with pytest.raises(Conflict, match="already replaced"):  # the original, not the correction in force
         _records(engine, NURSE).correct_reading(ids["reading"], {"hr": "72"}, reason="again", measured_at=T0)
+    pd.testing.assert_frame_equal(store_readings.session_readings(engine, ids["session"], history=True), stored)
     assert audit_entries(engine, ADMIN)["action"].tolist() == ["reading.correct"]
 
 

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from dashboard.core.tables import STRIKE, readings_display
 from dashboard.seed import SAMPLE_DIR, load_samples
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
-from dashboard.store.db import get_engine
-
-
-@pytest.fixture
-def engine(database_url):
-    return get_engine(database_url)
 
 
 def test_samples_load_once(engine):

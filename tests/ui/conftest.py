@@ -6,8 +6,8 @@ import pytest
 from streamlit import config
 
 from dashboard.core.clock import today_in
-from dashboard.store import sessions as store_sessions
 from dashboard.store.db import get_engine
+from tests.clinic import patient_with_sessions
 from tests.ui.helpers import TZ
 
 
@@ -20,14 +20,20 @@ def show_errors_in_tests():
 
 
 @pytest.fixture
-def app_env(sqlite_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+def app_database(sqlite_url):
+    """The database the app under test uses: SQLite; a page module that overrides this with `database_url`
+    runs on PostgreSQL as well."""
+    return sqlite_url
+
+
+@pytest.fixture
+def app_env(app_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", app_database)
     monkeypatch.setenv("CLINIC_TZ", TZ)
-    return get_engine(sqlite_url)
+    return get_engine(app_database)
 
 
 @pytest.fixture
 def today_session(app_env):
-    patient = store_sessions.create_patient(app_env, "P-2001", by="setup")
-    return store_sessions.create_session(app_env, patient, today_in(TZ), by="setup",
-                                         protocol="IV ketamine clinic default", infusion_number=1)
+    return patient_with_sessions(app_env, today_in(TZ), patient="P-2001", protocol="IV ketamine clinic default",
+                                 infusion_number=1)["S-0001"]

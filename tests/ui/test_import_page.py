@@ -15,6 +15,13 @@ from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from tests.ui.helpers import VIEWS, button, errors, open_app
 
+
+@pytest.fixture
+def app_database(database_url):
+    """This page's tests run on SQLite and on PostgreSQL."""
+    return database_url
+
+
 PAGE = str(VIEWS / "import_vitals.py")
 
 

@@ -38,6 +38,12 @@ def local(moment) -> datetime:
     return moment.astimezone(ZoneInfo(TZ))
 
 
+@pytest.fixture
+def app_database(database_url):
+    """This page's tests run on SQLite and on PostgreSQL."""
+    return database_url
+
+
 def fill(at, **values):
     for key, value in values.items():
         at.text_input(key=f"entry_{key}").input(value)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,7 +43,8 @@ def picked(result, rule, vital=None, level=None) -> pd.DataFrame:
 def test_value_equal_to_the_limit_does_not_alert():
     assert alerts(frame([0, 5, 10], hr=[120, 120, 120])).empty  # warning high is 120
     at_critical = alerts(frame([0, 5, 10], hr=[140, 140, 120]))  # critical high is 140
-    assert picked(at_critical, "limit", "hr", "critical").empty and len(picked(at_critical, "limit", "hr", "warning")) == 1
+    assert picked(at_critical, "limit", "hr", "critical").empty
+    assert len(picked(at_critical, "limit", "hr", "warning")) == 1
 
 
 def test_one_reading_beyond_critical_alerts_at_once_with_its_peak():
@@ -108,7 +108,8 @@ def test_fall_from_baseline():
 def test_two_vitals_in_warning_at_once_escalate():
     result = alerts(frame([0, 5, 10], hr=[125, 126, 80], rr=[31, 32, 14]))
     escalation = picked(result, "multiple_warnings")
-    assert escalation["priority"].tolist() == ["high"] and escalation["started_at"].iloc[0] == START + pd.Timedelta(minutes=5)
+    assert escalation["priority"].tolist() == ["high"]
+    assert escalation["started_at"].iloc[0] == START + pd.Timedelta(minutes=5)
     assert picked(alerts(frame([0, 5, 10], hr=[125, 126, 80])), "multiple_warnings").empty
 
 
@@ -193,5 +194,49 @@ def test_what_if_shares_unchanged_rules_yet_counts_like_two_evaluations():
     result = compare(readings, sessions_frame, P, draft)
     for label, protocol in (("current", P), ("draft", draft)):
         alone = evaluate(readings, sessions_frame, protocol)
-        assert result.totals[label].to_dict() == {p: int((alone["priority"] == p).sum()) for p in ("high", "medium", "low")}
+        counted = {p: int((alone["priority"] == p).sum()) for p in ("high", "medium", "low")}
+        assert result.totals[label].to_dict() == counted
     assert result.totals.loc["high", "draft"] != result.totals.loc["high", "current"]
+
+
+# one session worked through by hand: what the nurse would see in the alert list
+WORKED_MINUTES = [-10, -5, 0, 5, 10, 15, 20]  # infusion starts at 14:00
+WORKED = frame(WORKED_MINUTES, sbp=[112, 108, 150, 185, 170, 158, 150], dbp=[80, 80, 85, 95, 90, 88, 85],
+               hr=[80, 80, 90, 95, 100, 100, 90], rr=[14, 14, 14, 32, 33, 20, 16])
+
+
+def at(clock: str) -> pd.Timestamp:
+    return pd.Timestamp(f"2026-11-02 {clock}", tz="UTC")
+
+
+def listed(result: pd.DataFrame) -> list[tuple]:
+    ended = [None if pd.isna(t) else t for t in result["ended_at"]]
+    return list(zip(result["rule"], result["vital"], result["level"], result["priority"], result["started_at"],
+                    ended, result["peak_value"], strict=True))
+
+
+def test_a_worked_session_gives_the_alerts_worked_out_by_hand():
+    # SBP 185 at 14:05 is beyond critical 180; 170 at 14:10 is inside 180 by the 5 mmHg margin: cleared.
+    # SBP above warning 160 twice (185, 170): warning from 14:10; 158 is not 5 below 160, 150 at 14:20 is.
+    # Baseline: median(112, 108) = 110, rise limit min(110 + 40, 110 * 1.25) = 137.5; 150 then 185 = two
+    #   readings above it: from 14:05, and never 5 below it again: still active, peak 185.
+    # RR 32, 33 above warning 30: from 14:10; 20 at 14:15 is 2 below 30: cleared.
+    # At 14:10 SBP and RR are both in warning: escalation until RR clears at 14:15.
+    # No pre-dose caution (112/80, 108/80 are not above 140/90); a BP every 5 min: never overdue.
+    assert listed(alerts(WORKED)) == [
+        ("limit", "sbp", "critical", "high", at("14:05"), at("14:10"), 185.0),
+        ("baseline_change", "sbp", "baseline", "medium", at("14:05"), None, 185.0),
+        ("limit", "sbp", "warning", "medium", at("14:10"), at("14:20"), 170.0),
+        ("limit", "rr", "warning", "medium", at("14:10"), at("14:15"), 33.0),
+        ("multiple_warnings", "several", "escalation", "high", at("14:10"), at("14:15"), 2.0),
+    ]
+
+
+def test_a_worked_what_if_raising_the_critical_sbp_limit_removes_one_high_alert():
+    from dashboard.core.whatif import compare
+    draft = P.model_copy(deep=True)
+    draft.limits["sbp"].critical_high = 190  # 185 is no longer critical; the warning (160) is unchanged
+    result = compare(WORKED, sessions(), P, draft)
+    assert result.totals.loc["high"].tolist() == [2, 1, -1]  # current, draft, change: SBP critical + escalation
+    assert result.totals.loc["medium"].tolist() == [3, 3, 0]  # SBP warning, SBP baseline, RR warning
+    assert result.differing["session_id"].tolist() == [1]

@@ -39,6 +39,7 @@ def test_the_median_of_interleaved_repeats_and_the_text_line():
     result = run(Figure("tiny", "nothing", "a test", lambda quick: case), quick=True, repeat=3)
     assert calls == ["s", "b", "s", "p", "s", "p", "s", "b", "s", "b", "s", "p", "s", "p"]  # last: peak memory run
     assert result.ratio > 0 and result.notes == ("built something",)
+    assert result.ratio_worst >= result.ratio  # rounds all at or below r put the medians at or below r
     assert "tiny" in result.line() and "nothing" in result.line()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,6 @@ from dashboard.core.labels import spread
 from dashboard.core.protocol import default_protocol, load_protocol
 
 START = pd.Timestamp("2026-11-02 14:00", tz="UTC")
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 TITLES = ["Blood pressure (mmHg)", "Heart rate (/min)", "SpO2 (%)", "Respiratory rate (/min)"]
 
 
@@ -252,9 +250,8 @@ def test_a_day_at_one_reading_a_second_stays_small_to_send():
     assert len(pio.to_json(fig, engine="orjson")) < 1_500_000
 
 
-@pytest.mark.skipif(not REALDATA.exists(), reason=f"the real monitor exports are not beside the repo ({REALDATA})")
-def test_real_monitor_export_keeps_its_extremes_when_thinned():
-    raw = pd.read_csv(REALDATA / "mimic2wdb_s00001_numerics_1min.csv")
+def test_real_monitor_export_keeps_its_extremes_when_thinned(realdata):
+    raw = pd.read_csv(realdata / "mimic2wdb_s00001_numerics_1min.csv")
     frame = pd.DataFrame({"measured_at": START + pd.to_timedelta(raw["elapsed_min"], unit="min")})
     for key, column in {"hr": "HR", "sbp": "NBPSys", "dbp": "NBPDias", "map": "NBPMean", "rr": "RESP",
                         "spo2": "SpO2"}.items():

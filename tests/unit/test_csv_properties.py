@@ -18,9 +18,9 @@ from dashboard.core.csvfile import ImportOptions, UnusableFile, parse_file
 from dashboard.core.roles import Actor
 from dashboard.core.validation import check_many, check_values
 from dashboard.services.imports import Imports
-from dashboard.store import sessions as store_sessions
 from dashboard.store.db import get_engine
 from dashboard.store.schema import audit_log, readings
+from tests.clinic import patient_with_sessions
 
 TZ = "America/New_York"
 DAY = date.today() - timedelta(days=2)
@@ -102,8 +102,7 @@ def test_the_fast_check_finds_exactly_what_check_values_finds(rows):
 @pytest.fixture
 def engine(sqlite_url):
     engine = get_engine(sqlite_url)
-    patient = store_sessions.create_patient(engine, "P-1", by="setup")
-    store_sessions.create_session(engine, patient, DAY, by="setup", protocol="test", code="S-0001")
+    patient_with_sessions(engine, DAY, "S-0001")
     return engine
 
 

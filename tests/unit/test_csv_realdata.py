@@ -17,16 +17,14 @@ from dashboard.store import audit
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from dashboard.store.db import get_engine
+from tests.clinic import patient_with_sessions
+from tests.realdata import LONG, SHORT
 
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
-LONG = REALDATA / "mimic2wdb_s00001_numerics_1min.csv"
-SHORT = REALDATA / "mimic2wdb_s25047_numerics_1min.csv"
 TZ = "America/New_York"
 DAY = date.today() - timedelta(days=3)  # a few days back: the file's 32 hours are all in the past
 START = datetime.combine(DAY, datetime.min.time().replace(hour=9), tzinfo=ZoneInfo(TZ))
 
-pytestmark = pytest.mark.skipif(not LONG.exists() or not SHORT.exists(),
-                                reason=f"the real monitor exports are not in {REALDATA}")
+pytestmark = pytest.mark.usefixtures("realdata")  # skipped without the files; a failure under CI
 
 
 def raw(path: Path) -> pd.DataFrame:
@@ -40,8 +38,7 @@ def parse(path: Path, **options):
 @pytest.fixture
 def engine(sqlite_url):
     engine = get_engine(sqlite_url)
-    patient = store_sessions.create_patient(engine, "P-ICU", by="setup")
-    session = store_sessions.create_session(engine, patient, DAY, by="setup", protocol="test", code="S-0001")
+    session = patient_with_sessions(engine, DAY, "S-0001", patient="P-ICU")["S-0001"]
     # infusion started 9 h into the recording: its 32 hours fit the session window of manual entry
     # (12 h before the start, 24 h after)
     store_sessions.start_infusion(engine, session, START + timedelta(hours=9))

@@ -205,7 +205,7 @@ def test_epoch_seconds():
 ])
 def test_elapsed_time_from_a_given_start(column, cells, minutes):
     text = f"{column},HR\n" + "".join(f"{c},70\n" for c in cells)
-    start = datetime(2026, 11, 2, 9, 0)  # clinic time
+    start = datetime(2026, 11, 2, 9, 0)  # noqa: DTZ001 -- a clinic wall-clock time, as --start takes it
     parsed = parse(text, start=start)
     expected = [utc("2026-11-02 14:00Z") + pd.Timedelta(minutes=m) for m in minutes]
     assert parsed.readings["measured_at"].tolist() == expected

@@ -56,9 +56,9 @@ def test_unsorted_x_still_keeps_extremes_and_breaches():
 
 
 def test_a_keep_mask_of_the_wrong_length_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="keep mask has 9 entries for 10 points"):
         downsample_indices(np.arange(10.0), np.arange(10.0), 4, keep=np.ones(9, dtype=bool))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="keep holds an index outside the series"):
         downsample_indices(np.arange(10.0), np.arange(10.0), 4, keep=np.array([10]))
 
 

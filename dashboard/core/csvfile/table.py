@@ -136,7 +136,8 @@ def _careful(body: bytes, delimiter: str, width: int, first_line: int) -> Rows:
         for i in range(width):
             value = fields[i] if i < len(fields) else ""
             columns[i].append(value if value != "" else None)
-    table = pa.table({name: pa.array(values, pa.string()) for name, values in zip(column_names(width), columns)})
+    table = pa.table({name: pa.array(values, pa.string())
+                      for name, values in zip(column_names(width), columns, strict=True)})
     unclosed = text.count('"') % 2 == 1 and bool(lines)
     return Rows(table, np.array(lines, np.int64), np.array(widths, np.int64), empty, unclosed_quote=unclosed)
 

@@ -112,7 +112,7 @@ def _twenty_four_hour(clock):
     hour, minute, second = (_ints(pc.struct_field(parts, k)) for k in ("h", "m", "s"))
     ap = np.asarray(pc.fill_null(pc.utf8_lower(pc.struct_field(parts, "ap")), "").to_numpy(zero_copy_only=False))
     hour = np.where((ap == "pm") & (hour < 12), hour + 12, np.where((ap == "am") & (hour == 12), 0, hour))
-    text = [f"{h:02d}:{m:02d}:{s:02d}" if t else None for h, m, s, t in zip(hour, minute, second, twelve)]
+    text = [f"{h:02d}:{m:02d}:{s:02d}" if t else None for h, m, s, t in zip(hour, minute, second, twelve, strict=True)]
     return pc.if_else(pa.array(twelve), pa.array(text, pa.string()), pc.utf8_trim_whitespace(clock))
 
 

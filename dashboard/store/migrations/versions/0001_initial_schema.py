@@ -1,7 +1,7 @@
 """Initial schema: patients, sessions, append-only readings (guarded by triggers), events.
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 from alembic import op
 import sqlalchemy as sa
