@@ -34,8 +34,8 @@ def store(path: Path, db: str) -> int:
     table = read_and_check(path, codes)
     rows = zip(*(table[name].to_pylist() for name in COLUMNS))
     with conn:
-        conn.executemany(f"INSERT INTO readings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                         rows)
+        columns, marks = ", ".join(COLUMNS), ", ".join("?" * len(COLUMNS))  # fixed names, values bound
+        conn.executemany(f"INSERT INTO readings ({columns}) VALUES ({marks})", rows)  # noqa: S608
     conn.close()
     return table.num_rows
 
