@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.core.vitals import VITAL_BY_KEY
+from dashboard.core.vitals import VITAL_BY_KEY, VITAL_KEYS
 
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
 EVENT_KEY = ["session_id", "started_at"]
+RULE_ORDER = ("limit", "baseline_change", "multiple_warnings", "pre_dose_caution", "bp_overdue")
 EVENT_COLUMNS = ["session_id", "started_at", "ended_at", "priority", "withdrawn", "members", "summary"]
 
 
@@ -19,7 +20,7 @@ def highest(priorities) -> str:
 def member_label(row) -> str:
     """One rule of an event in a few words, e.g. 'SBP 185 beyond critical'."""
     vital = VITAL_BY_KEY[row.vital].short if row.vital in VITAL_BY_KEY else row.vital
-    peak = "" if pd.isna(row.peak_value) else f" {row.peak_value:g}"
+    peak = "" if pd.isna(row.peak_value) else f" {_number(row.vital, row.peak_value)}"
     if row.rule == "limit":
         return f"{vital}{peak} {'beyond critical' if row.level == 'critical' else 'outside warning'}"
     if row.rule == "baseline_change":
@@ -27,10 +28,19 @@ def member_label(row) -> str:
     return str(row.message)
 
 
+def _number(vital: str, value: float) -> str:
+    """Whole numbers as a monitor shows them (a computed MAP 136.3 is 136); temperature to a tenth."""
+    return f"{value:.1f}" if vital == "temp_c" else f"{value:.0f}"
+
+
 def _ordered(members: pd.DataFrame) -> pd.DataFrame:
-    """Most urgent rules first; within a priority, the engine's order (vitals, escalation, pre-dose, overdue)."""
-    rank = members["priority"].map(PRIORITY_RANK).fillna(len(PRIORITY_RANK))
-    return members.assign(_rank=rank.to_numpy()).sort_values("_rank", kind="stable").drop(columns="_rank")
+    """Most urgent rules first; within a priority: limits, baseline, escalation, pre-dose, overdue, and
+    vitals in their usual order (SBP, DBP, MAP, HR, ...)."""
+    def rank(values, order):
+        return [order.index(v) if v in order else len(order) for v in values]
+    keys = pd.DataFrame({"p": rank(members["priority"], list(PRIORITY_RANK)), "r": rank(members["rule"], RULE_ORDER),
+                         "v": rank(members["vital"], list(VITAL_KEYS))}, index=members.index)
+    return members.loc[keys.sort_values(["p", "r", "v"], kind="stable").index]
 
 
 def describe(members: pd.DataFrame, priority: str | None = None) -> str:
