@@ -33,33 +33,45 @@ def _number(vital: str, value: float) -> str:
     return f"{value:.1f}" if vital == "temp_c" else f"{value:.0f}"
 
 
-def _ordered(members: pd.DataFrame) -> pd.DataFrame:
+def _rows(members) -> list:
+    return list(members.itertuples(index=False)) if isinstance(members, pd.DataFrame) else list(members)
+
+
+def _order_key(row) -> tuple[int, int, int]:
     """Most urgent rules first; within a priority: limits, baseline, escalation, pre-dose, overdue, and
     vitals in their usual order (SBP, DBP, MAP, HR, ...)."""
-    def rank(values, order):
-        return [order.index(v) if v in order else len(order) for v in values]
-    keys = pd.DataFrame({"p": rank(members["priority"], list(PRIORITY_RANK)), "r": rank(members["rule"], RULE_ORDER),
-                         "v": rank(members["vital"], list(VITAL_KEYS))}, index=members.index)
-    return members.loc[keys.sort_values(["p", "r", "v"], kind="stable").index]
+    return (PRIORITY_RANK.get(row.priority, len(PRIORITY_RANK)),
+            RULE_ORDER.index(row.rule) if row.rule in RULE_ORDER else len(RULE_ORDER),
+            VITAL_KEYS.index(row.vital) if row.vital in VITAL_KEYS else len(VITAL_KEYS))
 
 
-def describe(members: pd.DataFrame, priority: str | None = None) -> str:
+def describe(members, priority: str | None = None) -> str:
     """'High: SBP 185 beyond critical, DBP 112 beyond critical, MAP 136 beyond critical, ...'."""
-    priority = priority or highest(members["priority"])
-    return f"{priority.capitalize()}: " + ", ".join(member_label(r) for r in _ordered(members).itertuples())
+    rows = _rows(members)
+    priority = priority or highest(r.priority for r in rows)
+    return f"{priority.capitalize()}: " + ", ".join(member_label(r) for r in sorted(rows, key=_order_key))
 
 
-def summarise(members: pd.DataFrame) -> dict:
-    """An event's state from its members (rows with priority, ended_at, withdrawn_at):
+def summarise(members) -> dict:
+    """An event's state from its members (a frame, or rows with priority, ended_at, withdrawn_at, ...):
 
     priority is the highest of the live members, the end is the last member's end (open while any member
     is active), and the event is withdrawn only when every member is."""
-    withdrawn = members["withdrawn_at"].notna() if "withdrawn_at" in members else pd.Series(False, members.index)
-    live = members[~withdrawn]
-    basis = members if live.empty else live
-    ended = pd.NaT if basis["ended_at"].isna().any() else basis["ended_at"].max()
-    return {"priority": highest(basis["priority"]), "ended_at": ended, "withdrawn": bool(live.empty),
-            "members": len(live) if len(live) else len(members), "summary": describe(basis)}
+    rows = _rows(members)
+    live = [r for r in rows if pd.isna(getattr(r, "withdrawn_at", None))]
+    basis = live or rows
+    ends = [r.ended_at for r in basis]
+    priority = highest(r.priority for r in basis)
+    return {"priority": priority, "ended_at": pd.NaT if any(pd.isna(e) for e in ends) else max(ends),
+            "withdrawn": not live, "members": len(basis), "summary": describe(basis, priority)}
+
+
+def summaries(alerts: pd.DataFrame, by: list[str]) -> dict[tuple, dict]:
+    """summarise() for every group of alerts with the same values of the `by` columns."""
+    groups: dict[tuple, list] = {}
+    for row in alerts.itertuples(index=False):
+        groups.setdefault(tuple(getattr(row, c) for c in by), []).append(row)
+    return {key: summarise(rows) for key, rows in groups.items()}
 
 
 def group(alerts: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +79,6 @@ def group(alerts: pd.DataFrame) -> pd.DataFrame:
     session that start at the same reading time are one event. One row per event, in time order."""
     if alerts.empty:
         return pd.DataFrame(columns=EVENT_COLUMNS)
-    rows = []
-    for (session_id, started_at), members in alerts.groupby(EVENT_KEY, sort=True):
-        rows.append({"session_id": session_id, "started_at": started_at, **summarise(members)})
+    states = summaries(alerts, EVENT_KEY)
+    rows = [{"session_id": key[0], "started_at": key[1], **state} for key, state in sorted(states.items())]
     return pd.DataFrame(rows, columns=EVENT_COLUMNS)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import func, insert, select, update
 
-from dashboard.core.alert_events import summarise
+from dashboard.core.alert_events import summarise, summaries
 from dashboard.core.clock import utcnow
 from dashboard.store.db import Bind, begin, connect
 from dashboard.store.errors import NotFound
@@ -96,11 +96,11 @@ def _sync_events(conn, session_id: int, now) -> pd.DataFrame:
             created.append(event_id)
         conn.execute(update(alerts).where(alerts.c.id.in_([int(i) for i in members["id"]])).values(event_id=event_id))
         stored.loc[members.index, "event_id"] = event_id
+    states = summaries(stored[stored["event_id"].notna()], ["event_id"])
     for row in events.itertuples():
-        members = stored[stored["event_id"] == row.id]
-        if members.empty:
+        state = states.get((row.id,))
+        if state is None:
             continue
-        state = summarise(members)
         values = {}
         if state["priority"] != row.priority:
             values["priority"] = state["priority"]
@@ -121,7 +121,8 @@ def _same_time(a, b) -> bool:
 def _event_rows(events: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Events with the rules behind them: 'rules' (labels of the live members) and a one-line 'summary'."""
     events = events.reset_index(drop=True)
-    states = [summarise(members[members["event_id"] == i]) for i in events["id"]]
+    by_event = summaries(members[members["event_id"].notna()], ["event_id"])
+    states = [by_event.get((i,), {"summary": "", "members": 0}) for i in events["id"]]
     return events.assign(summary=[s["summary"] for s in states], members=[s["members"] for s in states])
 
 
