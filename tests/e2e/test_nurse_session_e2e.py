@@ -55,8 +55,14 @@ def clocked_server(clock, app_server):
     return app_server
 
 
+def one(locator):
+    """The element once a rerun has replaced its stale copy (two are on the page for a moment)."""
+    expect(locator).to_have_count(1, timeout=WAIT)
+    return locator
+
+
 def entry_form(page):
-    return page.get_by_test_id("stForm").filter(has_text="New reading")
+    return one(page.get_by_test_id("stForm").filter(has_text="New reading"))
 
 
 def set_time(form, label: str, hhmm: str) -> None:
@@ -112,14 +118,14 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
 
     clock.advance(2)
     side = page.get_by_test_id("stForm").filter(has_text="Effect")
-    side.get_by_role("button", name="Record side effect").click()
+    one(side.get_by_role("button", name="Record side effect")).click()
     expect(page.get_by_text("Nausea recorded.")).to_be_visible(timeout=WAIT)
 
     clock.advance(3)
     typo_at = enter_reading(page, clock, "118", "86", "82")  # meant 148
-    corrections = page.get_by_test_id("stExpander").filter(has_text="Correct a reading")
+    corrections = one(page.get_by_test_id("stExpander").filter(has_text="Correct a reading"))
     corrections.get_by_text("Correct a reading").click()
-    corrections.get_by_text("Choose the reading to correct…").click()
+    corrections.get_by_role("combobox", name="Reading", exact=True).click()
     page.get_by_role("option", name=re.compile(f"at {typo_at}: BP 118/86")).click()
     corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True).fill("148")
     corrections.get_by_role("textbox", name="Reason for the correction (required)").fill("digits transposed")
@@ -137,9 +143,9 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
     expect(page.get_by_test_id("stToast")).to_contain_text("New high-priority alert: SBP 185 beyond critical", timeout=WAIT)
     page.screenshot(path=str(tmp_path / "grouped-alert.png"), full_page=True)
 
-    ack = page.get_by_test_id("stForm").filter(has_text="What was done")
+    ack = one(page.get_by_test_id("stForm").filter(has_text="What was done"))
     for action in ("Re-checked: reading confirmed", "Slowed the infusion"):
-        ack.get_by_text(re.compile("Choose what was done|Re-checked")).first.click()
+        ack.get_by_role("combobox", name="What was done (one or more)", exact=True).click()
         page.get_by_role("option", name=action).click()
         page.keyboard.press("Escape")
     ack.get_by_role("textbox", name="Note", exact=True).fill("prescriber informed by phone")
