@@ -24,8 +24,10 @@ def test_critical_reading_banner_and_acknowledgement(app_server, page):
     expect(banners).to_have_count(1)  # SBP, MAP and the escalation fired together: one event, one banner
     expect(banners.first).to_contain_text("SBP 192 beyond critical")
 
-    page.get_by_role("combobox", name="What was done (one or more)", exact=True).click()
-    page.get_by_role("option", name="Slowed the infusion").click()
+    choices = page.get_by_role("combobox", name="What was done (one or more)", exact=True)
+    choices.click()
+    choices.press_sequentially("Slowed")
+    page.get_by_role("option", name="Slowed the infusion", exact=True).click()
     page.keyboard.press("Escape")
     page.get_by_role("textbox", name="Note", exact=True).last.fill("rate slowed, recheck in 5 min")
     page.get_by_role("button", name="Acknowledge").click()

@@ -126,7 +126,9 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
     corrections = one(page.get_by_test_id("stExpander").filter(has_text="Correct a reading"))
     corrections.get_by_text("Correct a reading").click()
     corrections.get_by_role("combobox", name="Reading", exact=True).click()
-    page.get_by_role("option", name=re.compile(f"at {typo_at}: BP 118/86")).click()
+    page.get_by_role("option", name=re.compile(f"at {typo_at}: BP 118.86")).click()
+    expect(corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True)).to_have_value("118", timeout=WAIT)
+    corrections.get_by_text("Correct a reading").click()  # choosing the reading reran the page and closed it
     corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True).fill("148")
     corrections.get_by_role("textbox", name="Reason for the correction (required)").fill("digits transposed")
     corrections.get_by_role("button", name="Save correction").click()
@@ -145,8 +147,10 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
 
     ack = one(page.get_by_test_id("stForm").filter(has_text="What was done"))
     for action in ("Re-checked: reading confirmed", "Slowed the infusion"):
-        ack.get_by_role("combobox", name="What was done (one or more)", exact=True).click()
-        page.get_by_role("option", name=action).click()
+        choices = ack.get_by_role("combobox", name="What was done (one or more)", exact=True)
+        choices.click()
+        choices.press_sequentially(action[:8])
+        page.get_by_role("option", name=action, exact=True).click()
         page.keyboard.press("Escape")
     ack.get_by_role("textbox", name="Note", exact=True).fill("prescriber informed by phone")
     ack.get_by_role("button", name="Acknowledge").click()
