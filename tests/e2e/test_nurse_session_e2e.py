@@ -93,8 +93,10 @@ def banners(page):
     return page.get_by_text(re.compile("Acknowledge it below with what was done"))
 
 
-def status(page):
-    return page.get_by_test_id("stMetric").filter(has_text="Status")
+def expect_status(page, value: str) -> None:
+    """The Status metric shows value (a rerun may briefly leave its stale copy beside it)."""
+    metric = page.get_by_test_id("stMetric").filter(has_text="Status").filter(has_text=value)
+    expect(metric.first).to_be_visible(timeout=WAIT)
 
 
 def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
@@ -102,15 +104,15 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
     sign_in(page, clocked_server)
     expect(page.get_by_role("heading", name="Record vitals")).to_be_visible(timeout=WAIT)
     open_new_session(page, "P-E2E-WHOLE")
-    expect(status(page)).to_contain_text("planned", timeout=WAIT)
+    expect_status(page, "planned")
 
     enter_reading(page, clock, "128", "82", "76")  # baseline
     clock.advance(3)
     before = clock.now()
     page.get_by_role("button", name="▶ Start infusion").click()
-    expect(status(page)).to_contain_text("infusing", timeout=WAIT)
-    expect(page.get_by_test_id("stMetric").filter(has_text="Infusion start")).to_contain_text(
-        minute_between(before, clock.now()), timeout=WAIT)
+    expect_status(page, "infusing")
+    start = page.get_by_test_id("stMetric").filter(has_text="Infusion start")
+    expect(start.filter(has_text=minute_between(before, clock.now())).first).to_be_visible(timeout=WAIT)
 
     clock.advance(5)
     enter_reading(page, clock, "134", "84", "80")
@@ -127,8 +129,9 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
     corrections.get_by_text("Correct a reading").click()
     corrections.get_by_role("combobox", name="Reading", exact=True).click()
     page.get_by_role("option", name=re.compile(f"at {typo_at}: BP 118.86")).click()
-    expect(corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True)).to_have_value("118", timeout=WAIT)
+    expect(corrections.locator("details:not([open])")).to_have_count(1, timeout=WAIT)
     corrections.get_by_text("Correct a reading").click()  # choosing the reading reran the page and closed it
+    expect(corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True)).to_have_value("118", timeout=WAIT)
     corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True).fill("148")
     corrections.get_by_role("textbox", name="Reason for the correction (required)").fill("digits transposed")
     corrections.get_by_role("button", name="Save correction").click()
@@ -136,6 +139,7 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
 
     clock.advance(5)
     enter_reading(page, clock, "185", "112", "92")
+    expect(page.get_by_text(re.compile("Reading at .* saved"))).to_have_count(1, timeout=WAIT)
     expect(banners(page)).to_have_count(1, timeout=WAIT)  # one reading, one banner: not one per rule
     banner = banners(page).first
     for rule in ("SBP 185 beyond critical", "DBP 112 beyond critical", "MAP 136 beyond critical",
@@ -162,7 +166,7 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
     clock.advance(10)
     before = clock.now()
     page.get_by_role("button", name="■ Stop infusion").click()
-    expect(status(page)).to_contain_text("recovery", timeout=WAIT)
+    expect_status(page, "recovery")
     earliest = minute_between(before + timedelta(minutes=30), clock.now() + timedelta(minutes=30))
 
     clock.advance(10)
@@ -171,12 +175,12 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
     expect(refusal).to_be_visible(timeout=WAIT)
     expect(page.get_by_text(re.compile("at least 30 min after infusion stop: not before " + earliest.pattern
                                        + r" \(\d+ min to go\)"))).to_be_visible(timeout=WAIT)
-    expect(status(page)).to_contain_text("recovery", timeout=WAIT)
+    expect_status(page, "recovery")
 
     page.get_by_role("textbox", name="Reason to discharge anyway (recorded in the audit log)").fill(
         "escort waiting; prescriber reviewed at the chair")
     page.get_by_role("button", name="Discharge anyway").click()
-    expect(status(page)).to_contain_text("discharged", timeout=WAIT)
+    expect_status(page, "discharged")
     expect(page.get_by_text(re.compile("Discharged at \\d\\d:\\d\\d\\. Readings measured after"))).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Discharge refused:")).to_have_count(0, timeout=WAIT)
     page.screenshot(path=str(tmp_path / "discharged.png"), full_page=True)
