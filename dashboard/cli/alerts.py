@@ -23,6 +23,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
     from dashboard.cli.sessions import find_session
     from dashboard.config import clinic_timezone
+    from dashboard.core.alert_events import group
     from dashboard.core.alerts import evaluate
     from dashboard.services.alerting import session_frame
     from dashboard.services.protocols import Protocols, resolve
@@ -37,11 +38,17 @@ def cmd_alerts(args: argparse.Namespace) -> int:
              "start": r.started_at.isoformat(), "end": None if pd.isna(r.ended_at) else r.ended_at.isoformat(),
              "peak_value": None if pd.isna(r.peak_value) else float(r.peak_value), "message": r.message}
             for r in found.itertuples()]
+    events = [{"priority": e.priority, "start": e.started_at.isoformat(),
+               "end": None if pd.isna(e.ended_at) else e.ended_at.isoformat(), "rules": int(e.members),
+               "summary": e.summary} for e in group(found).itertuples()]
     if args.json:
         print(json.dumps({"session": session.code, "protocol": protocol.name, "version": protocol.version,
-                          "alerts": rows}))
+                          "alerts": rows, "events": events}))
     else:
-        print(f"{session.code} under {protocol.name} v{protocol.version}: {len(rows)} alert(s)")
+        print(f"{session.code} under {protocol.name} v{protocol.version}: {len(events)} event(s), "
+              f"{len(rows)} alert(s)")
+        for e in events:
+            print(f"  event {e['start']} -> {e['end'] or 'active'}  {e['summary']}")
         for r in rows:
             print(f"  {r['priority']:<6} {r['rule']:<18} {r['vital']:<8} {r['start']} -> {r['end'] or 'active'}"
                   f"  peak {r['peak_value']}")

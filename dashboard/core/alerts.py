@@ -276,7 +276,22 @@ def evaluate_prepared(prep: Prepared, protocol: Protocol, now: pd.Timestamp | No
     if not found:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     # Stable by session and start: within that, the rule order above (vitals, escalation, pre-dose, overdue).
-    return _alert_frame(found)
+    return _end_at_discharge(_alert_frame(found), prep.sessions)
+
+
+def _end_at_discharge(result: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Episodes still open when the patient left end at the discharge time: none stays 'active' after."""
+    if "discharged_at" not in sessions or sessions["discharged_at"].isna().all():
+        return result
+    never = np.iinfo("int64").max
+    discharged = _ns(sessions["discharged_at"], missing=never)
+    where = pd.Index(sessions["session_id"].to_numpy()).get_indexer(result["session_id"].to_numpy())
+    at = np.where(where >= 0, discharged[where], never)
+    started, ended = _ns(result["started_at"]), _ns(result["ended_at"], missing=never)
+    open_at_discharge = (at < never) & (started <= at) & (ended > at)
+    if open_at_discharge.any():
+        result = result.assign(ended_at=_utc(np.where(open_at_discharge, at, _ns(result["ended_at"]))))
+    return result
 
 
 def _limit_rule(s: Series, key: str, level: str, label: str, low: float, high: float, margin: float,

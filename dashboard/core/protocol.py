@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from functools import lru_cache
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -92,6 +95,10 @@ class Protocol(BaseModel):
     pre_dose_caution: PreDoseCaution = PreDoseCaution()
     bp_interval_min: float = Field(15, gt=0, le=240)
     reminder_min: float = Field(3, gt=0, le=60)
+    # Discharge is refused (unless overridden with a reason) before this many minutes have passed since
+    # the infusion stopped (IV) or started (a nasal-spray dose is given at the start).
+    min_observation_min: float = Field(30, ge=0, le=480)
+    min_observation_from: Literal["infusion_stop", "infusion_start"] = "infusion_stop"
 
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
@@ -113,6 +120,12 @@ class Protocol(BaseModel):
 
     def margin(self, key: str) -> float:
         return float(self.hysteresis.get(key, 0.0))
+
+    def earliest_discharge(self, started_at: datetime | None, stopped_at: datetime | None) -> datetime | None:
+        """The minimum observation's end: min_observation_min after the infusion stop (or start, for a dose
+        given at once such as a nasal spray). None when the reference time is not known yet."""
+        reference = stopped_at if self.min_observation_from == "infusion_stop" else started_at
+        return None if reference is None else reference + timedelta(minutes=self.min_observation_min)
 
 
 @lru_cache(maxsize=None)

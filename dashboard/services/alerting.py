@@ -1,4 +1,5 @@
-"""Alerts of a session: re-evaluated after every change, acknowledged by nurses, reminded when ignored."""
+"""Alerts of a session: re-evaluated after every change, grouped into events, acknowledged by nurses per
+event with what was done, reminded when ignored."""
 
 from __future__ import annotations
 
@@ -51,11 +52,45 @@ def evaluate_session(bind: Bind, session_id: int, now: datetime | None = None,
 
 
 def refresh(conn, session_id: int, actor: Actor) -> pd.DataFrame:
-    """Re-evaluate within the caller's transaction and store the result; returns newly raised alerts."""
+    """Re-evaluate within the caller's transaction and store the result; returns the newly raised events
+    (one row each: id, priority, started_at, summary naming the rules and vitals behind it)."""
+    return refresh_sessions(conn, [session_id], actor)
+
+
+def refresh_sessions(conn, session_ids: list[int], actor: Actor) -> pd.DataFrame:
+    """refresh() for several sessions at once (an import): their readings read in one pass and evaluated
+    together per protocol version, then stored session by session exactly as one refresh each would."""
     from dashboard.services.protocols import resolve
-    session = store_sessions.get_session(conn, session_id)
-    _, version_id, _ = resolve(conn, session)
-    changes = store_alerts.sync(conn, session_id, evaluate_session(conn, session_id), version_id)
+    from dashboard.store.imports import readings_in_force
+    sessions = [store_sessions.get_session(conn, sid) for sid in dict.fromkeys(session_ids)]
+    if not sessions:
+        return pd.DataFrame()
+    by_version: dict = {}
+    for session in sessions:
+        protocol, version_id, _ = resolve(conn, session)
+        by_version.setdefault(version_id, (protocol, []))[1].append(session)
+    readings = readings_in_force(conn, [s.id for s in sessions]) if len(sessions) > 1 else \
+        store_readings.session_readings(conn, sessions[0].id)
+    raised = []
+    for version_id, (protocol, group) in by_version.items():
+        ids = [s.id for s in group]
+        frames = pd.concat([session_frame(s) for s in group], ignore_index=True)
+        episodes = evaluate(readings[readings["session_id"].isin(ids)], frames, protocol)
+        for session_id, found in _per_session(episodes, ids):
+            changes = store_alerts.sync(conn, session_id, found, version_id)
+            _audit_changes(conn, actor, session_id, changes)
+            raised.append(changes.raised_events)
+    new = [r for r in raised if len(r)]
+    return pd.concat(new, ignore_index=True) if new else raised[0]
+
+
+def _per_session(episodes: pd.DataFrame, session_ids: list[int]):
+    groups = dict(tuple(episodes.groupby("session_id", sort=False))) if len(episodes) else {}
+    for session_id in session_ids:
+        yield session_id, groups.get(session_id, episodes.iloc[0:0]).reset_index(drop=True)
+
+
+def _audit_changes(conn, actor: Actor, session_id: int, changes) -> None:
     for row in changes.raised.itertuples():
         audit.record(conn, actor, "alert.raise", "alert", None, session_id=session_id,
                      after={"rule": row.rule, "vital": row.vital, "level": row.level, "priority": row.priority,
@@ -63,17 +98,29 @@ def refresh(conn, session_id: int, actor: Actor) -> pd.DataFrame:
     if changes.withdrawn:
         audit.record(conn, actor, "alert.withdraw", "session", session_id, session_id=session_id,
                      after={"withdrawn": changes.withdrawn, "why": "the readings behind them were corrected"})
-    return changes.raised
 
 
-def needs_attention(alerts: pd.DataFrame, reminder_min: float, now: datetime) -> pd.DataFrame:
-    """High-priority alerts a nurse must look at: never acknowledged (they latch), or acknowledged more than
+def needs_attention(events: pd.DataFrame, reminder_min: float, now: datetime) -> pd.DataFrame:
+    """High-priority events a nurse must look at: never acknowledged (they latch), or acknowledged more than
     reminder_min ago while still active (they remind again)."""
-    live = alerts[alerts["withdrawn_at"].isna() & (alerts["priority"] == "high")]
+    live = events[events["withdrawn_at"].isna() & (events["priority"] == "high")]
     unacked = live["acked_at"].isna()
     still_active = live["ended_at"].isna()
     overdue_ack = live["acked_at"] < pd.Timestamp(now) - pd.Timedelta(minutes=reminder_min)
     return live[unacked | (still_active & overdue_ack.fillna(False))]
+
+
+def check_actions(actions: list[str], note: str | None) -> list[str]:
+    """What was done, as chosen: known actions, each once, in the order given; a note when 'Other'."""
+    chosen = list(dict.fromkeys(a for a in actions or [] if a))
+    if not chosen:
+        raise Conflict("choose what was done (one or more actions)")
+    unknown = [a for a in chosen if a not in ACK_ACTIONS]
+    if unknown:
+        raise Conflict(f"not an action on the list: {', '.join(unknown)}")
+    if ACK_ACTIONS[-1] in chosen and not (note or "").strip():
+        raise Conflict("say what was done in the note")
+    return chosen
 
 
 class Alerting:
@@ -81,38 +128,54 @@ class Alerting:
         self.engine, self.actor = engine, actor
 
     def alerts(self, session_id: int) -> pd.DataFrame:
+        """Rule-level alerts (the detail for review), each with its event_id and the event's latest ack."""
         self.actor.require("session.read")
         return store_alerts.session_alerts(self.engine, session_id)
 
+    def events(self, session_id: int) -> pd.DataFrame:
+        """Alert events of a session: priority, start, end (ended_at_discharge when the discharge ended it),
+        summary of the rules and vitals behind it, and the latest acknowledgement (ack_actions a list)."""
+        self.actor.require("session.read")
+        events = store_alerts.session_events(self.engine, session_id)
+        discharged = store_sessions.get_session(self.engine, session_id).discharged_at
+        at_discharge = events["ended_at"].notna() & (discharged is not None)
+        if discharged is not None:
+            at_discharge &= events["ended_at"] == pd.Timestamp(discharged)
+        return events.assign(ended_at_discharge=at_discharge.astype(bool))
+
     def unacknowledged_high(self) -> dict[int, int]:
-        """Per session, high-priority alerts nobody has acknowledged yet."""
+        """Per session, high-priority alert events nobody has acknowledged yet."""
         self.actor.require("session.read")
         return store_alerts.unacknowledged_high(self.engine)
 
     def attention(self, session_id: int, now: datetime | None = None,
                   readings: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(high-priority alerts needing a look, BP-overdue right now) for a session's banner (readings: its
+        """(high-priority events needing a look, BP-overdue right now) for a session's banner (readings: its
         readings in force, when the page has read them already)."""
         from dashboard.services.protocols import resolve
         self.actor.require("session.read")
         session = store_sessions.get_session(self.engine, session_id)
         protocol, _, _ = resolve(self.engine, session)
         now = now or utcnow()
-        urgent = needs_attention(self.alerts(session_id), protocol.reminder_min, now)
+        urgent = needs_attention(self.events(session_id), protocol.reminder_min, now)
         overdue = pd.DataFrame()
         if session.infusion_started_at is not None and session.discharged_at is None:
             live = evaluate_session(self.engine, session_id, now=now, readings=readings)
             overdue = live[(live["rule"] == "bp_overdue") & live["ended_at"].isna()]
         return urgent, overdue
 
-    def acknowledge(self, alert_id: int, action: str, note: str | None = None) -> None:
+    def acknowledge_event(self, event_id: int, actions: list[str], note: str | None = None) -> None:
+        """One acknowledgement for every rule-level alert of the event: what was done, and a note."""
         self.actor.require("alert.acknowledge")
-        if action not in ACK_ACTIONS:
-            raise Conflict(f"choose what was done: one of {', '.join(ACK_ACTIONS)}")
-        if action == ACK_ACTIONS[-1] and not (note or "").strip():
-            raise Conflict("say what was done in the note")
+        chosen = check_actions(actions, note)
+        note = (note or "").strip() or None
         with begin(self.engine) as conn:
-            session_id = store_alerts.alert_session(conn, alert_id)
-            store_alerts.acknowledge(conn, alert_id, action=action, note=note, by=self.actor.username)
-            audit.record(conn, self.actor, "alert.acknowledge", "alert", alert_id, session_id=session_id,
-                         after={"action": action, "note": note})
+            session_id = store_alerts.event_session(conn, event_id)
+            store_alerts.acknowledge_event(conn, event_id, actions=chosen, note=note, by=self.actor.username)
+            audit.record(conn, self.actor, "alert.acknowledge", "alert_event", event_id, session_id=session_id,
+                         after={"actions": chosen, "note": note})
+
+    def acknowledge(self, alert_id: int, action: str, note: str | None = None) -> None:
+        """Acknowledge the event a rule-level alert belongs to, with one action."""
+        self.actor.require("alert.acknowledge")
+        self.acknowledge_event(store_alerts.alert_event(self.engine, alert_id), [action], note)

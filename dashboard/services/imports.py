@@ -143,9 +143,8 @@ class Imports:
                 stored += store_readings.add_readings(conn, frame.iloc[first:first + COMMIT_CHUNK],
                                                       by=self.actor.username, source="file")
             session_ids = sorted({s.id for s in checked.sessions.values()})
-            raised = 0
-            for session_id in _touched(frame):  # as after a typed entry: the session's alerts match its readings
-                raised += len(alerting.refresh(conn, session_id, self.actor))
+            # as after a typed entry: each session's stored alerts match its readings
+            raised = len(alerting.refresh_sessions(conn, _touched(frame), self.actor))
             report = replace(checked.report(stored=stored, dry_run=False), alerts_raised=raised)
             audit.record(conn, self.actor, "import.commit", "import", checked.parsed.file_name[:40],
                          session_id=session_ids[0] if len(session_ids) == 1 else None,

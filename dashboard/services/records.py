@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from dashboard.core.roles import Actor
 from dashboard.core.validation import EntryResult, Problem, check_times, validate_entry
 from dashboard.services.alerting import refresh
 from dashboard.services.protocols import DEFAULT_NAME, resolve
+from dashboard.store import alerts as store_alerts
 from dashboard.store import audit
 from dashboard.store import protocols as store_protocols
 from dashboard.store import events as store_events
@@ -31,6 +33,14 @@ When = datetime | str | None
 
 class SecondSession(Conflict):
     """The patient already has a session that day; opening another needs confirming."""
+
+
+class DischargeRefused(Conflict):
+    """Discharge refused; .reasons lists each thing that stands in the way."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = list(reasons)
+        super().__init__("discharge refused: " + "; ".join(self.reasons))
 
 
 def _reading_snapshot(conn, reading_id: int) -> dict:
@@ -116,16 +126,20 @@ class Records:
         status = f"{state[0]} {clock(state[1])}" if state and state[1] else session.status
         return f"{session.code}{number}, {status}"
 
-    def _mark(self, session_id: int, step, action: str, at: datetime | None) -> None:
+    def _mark(self, session_id: int, step, action: str, at: datetime | None, check=None) -> None:
+        """Record an infusion step; check(conn, session, at) may refuse it (raising) or return audit extras."""
         self.actor.require("session.infusion")
+        at = at or utcnow()
         with begin(self.engine) as conn:
-            before = asdict(store_sessions.get_session(conn, session_id))
-            step(conn, session_id, at or utcnow())
+            session = store_sessions.get_session(conn, session_id)
+            extra = check(conn, session, at) if check else None
+            before = asdict(session)
+            step(conn, session_id, at)
             if action == "session.infusion_start":
                 _, version_id, _ = resolve(conn, store_sessions.get_session(conn, session_id))
                 if version_id is not None:
                     store_protocols.pin_to_session(conn, session_id, version_id)
-            after = asdict(store_sessions.get_session(conn, session_id))
+            after = asdict(store_sessions.get_session(conn, session_id)) | (extra or {})
             audit.record(conn, self.actor, action, "session", session_id, session_id=session_id,
                          before=before, after=after)
             self.raised = refresh(conn, session_id, self.actor)
@@ -136,8 +150,41 @@ class Records:
     def stop_infusion(self, session_id: int, at: datetime | None = None) -> None:
         self._mark(session_id, store_sessions.stop_infusion, "session.infusion_stop", at)
 
-    def discharge(self, session_id: int, at: datetime | None = None) -> None:
-        self._mark(session_id, store_sessions.discharge, "session.discharge", at)
+    def discharge(self, session_id: int, at: datetime | None = None, *, override_reason: str | None = None) -> None:
+        """Discharge, refused (DischargeRefused, nothing stored) while a high-priority alert waits for
+        acknowledgement, the infusion runs, or before the protocol's minimum observation time; a reason
+        overrides the refusal and is audited with what it overrode. Alerts still active end at discharge."""
+        override = (override_reason or "").strip()
+
+        def check(conn, session: Session, at: datetime) -> dict | None:
+            if session.discharged_at is not None:
+                return None  # the store refuses a second discharge
+            reasons = self.discharge_problems(session, at, conn)
+            if reasons and not override:
+                raise DischargeRefused(reasons)
+            return {"override": {"reason": override, "overridden": reasons}} if reasons else None
+
+        self._mark(session_id, store_sessions.discharge, "session.discharge", at, check)
+
+    def discharge_problems(self, session: Session, at: datetime | None = None, conn=None) -> list[str]:
+        """Why a discharge at `at` (default now) would be refused; empty when it may go ahead."""
+        self.actor.require("session.read")
+        bind = self.engine if conn is None else conn
+        at = at or utcnow()
+        tz = ZoneInfo(self.tz)
+        reasons = [f"high-priority alert since {row.started_at.tz_convert(tz):%H:%M} not acknowledged "
+                   f"({row.summary.split(': ', 1)[-1]})"
+                   for row in store_alerts.unacknowledged_high_events(bind, session.id).itertuples()]
+        if session.infusion_started_at is not None and session.infusion_stopped_at is None:
+            reasons.append("the infusion is still running: stop it first")
+        protocol, _, _ = resolve(bind, session)
+        earliest = protocol.earliest_discharge(session.infusion_started_at, session.infusion_stopped_at)
+        if earliest is not None and at < earliest:
+            since = "stop" if protocol.min_observation_from == "infusion_stop" else "start"
+            left = math.ceil((earliest - at).total_seconds() / 60)
+            reasons.append(f"the protocol observes at least {protocol.min_observation_min:g} min after infusion "
+                           f"{since}: not before {earliest.astimezone(tz):%H:%M} ({left} min to go)")
+        return reasons
 
     def _moment(self, session: Session, given: When) -> datetime:
         """The moment a write is for; ValueError names what is wrong with a typed clock time."""
@@ -157,7 +204,15 @@ class Records:
         except ValueError as error:
             checked = validate_entry(raw, measured_at=now, now=now, session_reference=reference, tz=self.tz)
             return EntryResult(None, [Problem(0, "measured_at", measured_at, str(error)), *checked.problems])
-        return validate_entry(raw, measured_at=moment, now=now, session_reference=reference, tz=self.tz)
+        result = validate_entry(raw, measured_at=moment, now=now, session_reference=reference, tz=self.tz)
+        if session.discharged_at is not None and moment > session.discharged_at:
+            tz = ZoneInfo(self.tz)
+            late = Problem(0, "measured_at", moment,
+                           f"{moment.astimezone(tz):%H:%M:%S} is after the discharge at "
+                           f"{session.discharged_at.astimezone(tz):%H:%M:%S}: after discharge only late entries, "
+                           "measured before it, can be added (set the time it was measured)")
+            return EntryResult(None, [*result.problems, late])
+        return result
 
     def record_reading(self, session_id: int, raw: dict, *, measured_at: When = None, bp_method: str | None = "cuff",
                        note: str | None = None) -> tuple[EntryResult, int | None]:

@@ -7,8 +7,9 @@ import re
 from sqlalchemy import Engine, text
 
 APPEND_ONLY_TABLES = ("readings", "audit_log", "session_events", "patients", "protocol_versions",
-                      "protocol_assignments", "alert_acks")
-UPDATABLE_TABLES = ("sessions", "users", "alerts")  # status and times; sign-in counters and roles; alert end
+                      "protocol_assignments", "alert_acks", "alert_event_acks")
+# status and times; sign-in counters and roles; alert and alert-event end, priority and withdrawal
+UPDATABLE_TABLES = ("sessions", "users", "alerts", "alert_events")
 
 
 def grant_app_role(engine: Engine, role: str) -> None:

@@ -146,6 +146,19 @@ protocol_assignments = Table(
 )
 Index("ix_protocol_assignments_scope", protocol_assignments.c.scope, protocol_assignments.c.scope_id)
 
+# What one set of readings fired, acted on as one: the rule-level alerts below name their event.
+# Priority, end and withdrawal follow the members (dashboard/core/alert_events.py).
+alert_events = Table(
+    "alert_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("priority", String(8), nullable=False),
+    Column("raised_at", UTCDateTime, nullable=False),
+    Column("withdrawn_at", UTCDateTime),
+)
+
 alerts = Table(
     "alerts", metadata,
     Column("id", Integer, primary_key=True),
@@ -161,9 +174,11 @@ alerts = Table(
     Column("protocol_version_id", Integer),
     Column("raised_at", UTCDateTime, nullable=False),
     Column("withdrawn_at", UTCDateTime),  # a correction of the readings made the episode disappear
+    Column("event_id", Integer, ForeignKey("alert_events.id"), index=True),
     UniqueConstraint("session_id", "rule", "vital", "level", "started_at"),
 )
 
+# Before alert events: one acknowledgement per rule-level alert (kept, read for history).
 alert_acks = Table(
     "alert_acks", metadata,
     Column("id", Integer, primary_key=True),
@@ -171,5 +186,16 @@ alert_acks = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("by", String(80), nullable=False),
     Column("action", String(60), nullable=False),
+    Column("note", Text),
+)
+
+# Append-only: one acknowledgement covers every alert of the event; actions is a JSON list.
+alert_event_acks = Table(
+    "alert_event_acks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("alert_events.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(80), nullable=False),
+    Column("actions", Text, nullable=False),
     Column("note", Text),
 )

@@ -23,7 +23,7 @@ from dashboard.core.versions import change_stamp, in_force, newest_page, page_co
 from dashboard.core.vitals import BP_METHODS
 from dashboard.services.alerting import Alerting
 from dashboard.services.protocols import resolve
-from dashboard.services.records import Records
+from dashboard.services.records import DischargeRefused, Records
 from dashboard.core.errors import StoreError
 from dashboard.core.sessions import Session
 
@@ -112,9 +112,56 @@ def _infusion_controls(rec: Records, session: Session) -> None:
     elif session.infusion_stopped_at is not None:
         cols[2].metric("Infusion stop", _local(session.infusion_stopped_at, rec.tz))
     if session.infusion_stopped_at is not None and session.discharged_at is None:
-        cols[3].button("Discharge", on_click=stamp, args=(rec.discharge,))
+        cols[3].button("Discharge", on_click=_discharge, args=(rec, session.id, False))
     elif session.discharged_at is not None:
         cols[3].metric("Discharged", _local(session.discharged_at, rec.tz))
+    _discharge_panel(rec, session)
+
+
+def _discharge(rec: Records, session_id: int, override: bool) -> None:
+    """Discharge, or keep the reasons it was refused so the nurse can see them and override."""
+    reason = st.session_state.get("discharge_override", "").strip() if override else None
+    if override and not reason:
+        st.session_state["discharge_problem"] = "say why the patient is discharged anyway"
+        return
+    try:
+        rec.discharge(session_id, override_reason=reason)
+    except DischargeRefused as refused:
+        st.session_state["discharge_refused"] = (session_id, refused.reasons)
+        return
+    except StoreError as error:
+        st.session_state["flash_error"] = str(error)
+        return
+    st.session_state.pop("discharge_refused", None)
+    st.session_state.pop("discharge_override", None)
+    st.session_state["flash"] = "Discharged" + (" (override recorded)." if override else ".")
+
+
+def _discharge_panel(rec: Records, session: Session) -> None:
+    """Why a discharge was refused, with an override; after discharge, what the entry form still takes."""
+    if session.discharged_at is not None:
+        at = _local(session.discharged_at, rec.tz)
+        st.info(f"Discharged at {at}. Readings measured after {at} are refused; the entry form takes only "
+                f"late entries measured before {at}, kept with the time they were entered.",
+                icon=":material/logout:")
+        current = rec.readings(session.id)
+        late = current[current["entered_at"] > pd.Timestamp(session.discharged_at)]
+        if len(late):
+            st.caption(md_escape("Late entries after discharge: " + ", ".join(
+                f"#{int(r.id)} measured {r.measured_at.tz_convert(rec.tz):%H:%M}, entered "
+                f"{r.entered_at.tz_convert(rec.tz):%H:%M} by {r.entered_by}" for r in late.itertuples())))
+        return
+    refused = st.session_state.get("discharge_refused")
+    if not refused or refused[0] != session.id:
+        return
+    st.error("\n\n".join(md_escape(line) for line in ["Discharge refused:", *(f"• {r}" for r in refused[1])]),
+             icon=":material/block:")
+    left, right = st.columns([3, 1])
+    left.text_input("Reason to discharge anyway (recorded in the audit log)", key="discharge_override",
+                    max_chars=300)
+    right.button("Discharge anyway", on_click=_discharge, args=(rec, session.id, True))
+    if problem := st.session_state.pop("discharge_problem", None):
+        st.error(md_escape(problem), icon=":material/error:")
 
 
 def _entry_form(rec: Records, session: Session) -> None:
