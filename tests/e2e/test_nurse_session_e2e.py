@@ -125,18 +125,6 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
 
     clock.advance(3)
     typo_at = enter_reading(page, clock, "118", "86", "82")  # meant 148
-    corrections = one(page.get_by_test_id("stExpander").filter(has_text="Correct a reading"))
-    corrections.get_by_text("Correct a reading").click()
-    corrections.get_by_role("combobox", name="Reading", exact=True).click()
-    page.get_by_role("option", name=re.compile(f"at {typo_at}: BP 118.86")).click()
-    expect(corrections.locator("details:not([open])")).to_have_count(1, timeout=WAIT)
-    corrections.get_by_text("Correct a reading").click()  # choosing the reading reran the page and closed it
-    expect(corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True)).to_have_value("118", timeout=WAIT)
-    corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True).fill("148")
-    corrections.get_by_role("textbox", name="Reason for the correction (required)").fill("digits transposed")
-    corrections.get_by_role("button", name="Save correction").click()
-    expect(page.get_by_text(re.compile(r"Reading #\d+ corrected; the correction is #\d+\."))).to_be_visible(timeout=WAIT)
-
     clock.advance(5)
     enter_reading(page, clock, "185", "112", "92")
     expect(page.get_by_text(re.compile("Reading at .* saved"))).to_have_count(1, timeout=WAIT)
@@ -184,3 +172,17 @@ def test_a_nurses_whole_session(clocked_server, clock, page, tmp_path):
     expect(page.get_by_text(re.compile("Discharged at \\d\\d:\\d\\d\\. Readings measured after"))).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Discharge refused:")).to_have_count(0, timeout=WAIT)
     page.screenshot(path=str(tmp_path / "discharged.png"), full_page=True)
+
+    # correcting the typo after discharge: its measured time is before discharge, so it is allowed
+    corrections = one(page.get_by_test_id("stExpander").filter(has_text="Correct a reading"))
+    corrections.get_by_text("Correct a reading").click()
+    corrections.get_by_role("combobox", name="Reading", exact=True).click()
+    page.get_by_role("option", name=re.compile(f"at {typo_at}: BP 118.86")).click()
+    expect(corrections.locator("details:not([open])")).to_have_count(1, timeout=WAIT)
+    corrections.get_by_text("Correct a reading").click()  # choosing the reading reran the page and closed it
+    expect(corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True)).to_have_value("118", timeout=WAIT)
+    corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True).fill("148")
+    corrections.get_by_role("textbox", name="Reason for the correction (required)").fill("digits transposed")
+    corrections.get_by_role("button", name="Save correction").click()
+    expect(page.get_by_text(re.compile(r"Reading #\d+ corrected; the correction is #\d+\."))).to_be_visible(timeout=WAIT)
+
