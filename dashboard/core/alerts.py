@@ -156,6 +156,12 @@ def _as_episodes(found) -> Episodes:
                     tuple(first[c] for c in ("rule", "vital", "level", "priority", "message")))
 
 
+def episodes_frame(found: Episodes | pd.DataFrame) -> pd.DataFrame:
+    """One rule's memoized result as an alert frame (what-if compares rules one by one)."""
+    found = _as_episodes(found)
+    return _alert_frame([found]) if len(found) else pd.DataFrame(columns=ALERT_COLUMNS)
+
+
 def _alert_frame(found: list[Episodes]) -> pd.DataFrame:
     """One frame of all episodes, stable by session and start: within that, in the order found."""
     session = np.concatenate([f.session for f in found])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.core.alerts import ALERT_COLUMNS, evaluate_prepared, prepare
+from dashboard.core.alerts import ALERT_COLUMNS, Episodes, episodes_frame, evaluate_prepared, prepare
 from dashboard.core.protocol import Protocol
 from dashboard.core.whatif_reasons import Context, explain
 
@@ -53,7 +53,16 @@ class _Recording(dict):
 
 
 def _frame(value) -> pd.DataFrame:
-    return value[0] if isinstance(value, tuple) else value
+    """A memoized rule result (episodes, or (episodes, active flags)) as an alert frame."""
+    return episodes_frame(value[0] if isinstance(value, tuple) else value)
+
+
+def _rule(value) -> str | None:
+    """The rule name of a memoized result, without building its frame (None when it found nothing)."""
+    found = value[0] if isinstance(value, tuple) else value
+    if not len(found):
+        return None
+    return found.tag[0] if isinstance(found, Episodes) else found.iat[0, found.columns.get_loc("rule")]
 
 
 def _counts(alerts: pd.DataFrame, sessions: pd.Series, label: str) -> pd.DataFrame:
@@ -87,7 +96,7 @@ def _candidates(memo: _Recording, used_now: set, used_draft: set, now: pd.DataFr
     """
     if memo and not (used_now and used_draft):  # the memo was not used as expected: compare every alert
         memo.clear()
-    memoized = {frame.iat[0, frame.columns.get_loc("rule")] for value in memo.values() if len(frame := _frame(value))}
+    memoized = {rule for value in memo.values() if (rule := _rule(value)) is not None}
     before: dict[tuple, list[pd.DataFrame]] = {}
     after: dict[tuple, list[pd.DataFrame]] = {}
     for k in used_now - used_draft:
