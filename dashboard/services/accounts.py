@@ -180,6 +180,7 @@ class Accounts:
                          after=_public(store_users.get_user(conn, username)))
 
     def disable(self, username: str) -> None:
+        self.actor.require("users.manage")  # the role first: a refusal says what the role may not do
         if username == self.actor.username:
             raise Conflict("you cannot disable your own account: ask another admin")
         self._change(username, "user.disable", keeps_admin=False, disabled=True)
@@ -190,6 +191,7 @@ class Accounts:
     def set_role(self, username: str, role: str) -> None:
         if role not in ROLES:
             raise Conflict(f"role must be one of {', '.join(ROLES)}")
+        self.actor.require("users.manage")
         if username == self.actor.username:
             raise Conflict("you cannot change your own role: ask another admin")
         self._change(username, "user.role", keeps_admin=role == "admin", role=role)

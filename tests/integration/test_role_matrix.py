@@ -74,6 +74,7 @@ def build_world(engine: Engine) -> dict[str, int]:
     records.stop_infusion(s3, start3 + timedelta(minutes=40))
     alerts = Alerting(engine, SYSTEM_ACTOR).alerts(s1)
     ids["high alert"] = int(alerts[alerts["priority"] == "high"]["id"].iloc[0])
+    ids["high event"] = int(alerts[alerts["priority"] == "high"]["event_id"].iloc[0])
     return ids
 
 
@@ -162,8 +163,8 @@ def opened(w: World, who: Actor, session_id: int) -> bool:
 
 
 def acknowledged_by(w: World, who: Actor, _result) -> bool:
-    alerts = Alerting(w.engine, SYSTEM_ACTOR).alerts(w.ids["S-0001"]).set_index("id")
-    return alerts.loc[w.ids["high alert"], "acked_by"] == who.username
+    events = Alerting(w.engine, SYSTEM_ACTOR).events(w.ids["S-0001"]).set_index("id")
+    return events.loc[w.ids["high event"], "acked_by"] == who.username
 
 
 def signs_in_with(password: str) -> Callable[[World, Actor, Any], bool]:
@@ -199,6 +200,9 @@ MATRIX: dict[str, Row] = {
         both(status("S-0001", "recovery"), "session.infusion_stop"), writes=True),
     "Records.discharge": Row(lambda w, who: records(w, who).discharge(w.ids["S-0003"], NOW - timedelta(minutes=1)),
                              CLINICAL, both(status("S-0003", "discharged"), "session.discharge"), writes=True),
+    "Records.discharge_problems": Row(
+        lambda w, who: records(w, who).discharge_problems(w.session("S-0001"), NOW), CLINICAL,
+        lambda w, who, got: any("not acknowledged" in reason for reason in got), note="stores nothing"),
     "Records.record_reading": Row(
         lambda w, who: records(w, who).record_reading(w.ids["S-0001"], {"sbp": "130", "dbp": "82", "hr": "76"},
                                                       measured_at=T0 + timedelta(minutes=20)),
@@ -223,7 +227,12 @@ MATRIX: dict[str, Row] = {
     "Alerting.unacknowledged_high": Row(lambda w, who: Alerting(w.engine, who).unacknowledged_high(), CLINICAL,
                                         lambda w, who, got: got.get(w.ids["S-0001"], 0) >= 1),
     "Alerting.attention": Row(lambda w, who: Alerting(w.engine, who).attention(w.ids["S-0001"]), CLINICAL,
-                              lambda w, who, got: w.ids["high alert"] in got[0]["id"].tolist()),
+                              lambda w, who, got: w.ids["high event"] in got[0]["id"].tolist()),
+    "Alerting.events": Row(lambda w, who: Alerting(w.engine, who).events(w.ids["S-0001"]), CLINICAL,
+                           lambda w, who, got: w.ids["high event"] in got["id"].tolist()),
+    "Alerting.acknowledge_event": Row(
+        lambda w, who: Alerting(w.engine, who).acknowledge_event(w.ids["high event"], list(ACK_ACTIONS[:2]), "ok"),
+        CLINICAL, both(acknowledged_by, "alert.acknowledge"), writes=True),
     "Alerting.acknowledge": Row(
         lambda w, who: Alerting(w.engine, who).acknowledge(w.ids["high alert"], ACK_ACTIONS[0], "checked"),
         CLINICAL, both(acknowledged_by, "alert.acknowledge"), writes=True),
@@ -313,6 +322,8 @@ NOT_ROLE_CHECKED = {
     "alerting.session_frame": "pure: a Session the caller already read, as a frame",
     "alerting.needs_attention": "pure: filters alerts the caller already read",
     "alerting.evaluate_session": "inside the services only: for role-checked methods and refresh",
+    "alerting.refresh_sessions": "inside a caller's transaction only (an import): takes its connection and actor",
+    "alerting.check_actions": "pure: checks the chosen actions and note of an acknowledgement",
     "alerting.refresh": "inside a caller's transaction only: takes its connection and actor",
     "protocols.parse": "pure: JSON to a validated protocol",
     "protocols.resolve": "takes a Session the caller already read through Records (role-checked)",
