@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -82,8 +83,18 @@ def _save_correction(rec: Records, session: Session, void: bool) -> None:
     st.session_state["corr_reading"] = None
 
 
+def _chosen_reading(current: pd.DataFrame) -> int | None:
+    """The reading chosen for correction, if it is still in force (a saved correction replaces it)."""
+    chosen = st.session_state.get("corr_reading")
+    if isinstance(chosen, str):  # a widget whose options changed can hand back its label, '#12 at ...'
+        found = re.match(r"#(\d+) ", chosen)
+        chosen = int(found.group(1)) if found else None
+    ids = set(current["id"].tolist()) if len(current) else set()
+    return int(chosen) if chosen is not None and int(chosen) in ids else None
+
+
 def _prefill_correction(current: pd.DataFrame, tz: str) -> None:
-    reading_id = st.session_state.get("corr_reading")
+    reading_id = _chosen_reading(current)
     if reading_id is None:
         return
     row = current.set_index("id").loc[reading_id]
@@ -238,7 +249,10 @@ def _reading_labels(current: pd.DataFrame, tz: str) -> dict[int, str]:
 
 def _correction_form(rec: Records, session: Session, current: pd.DataFrame) -> None:
     problems = st.session_state.get("corr_problems", {})
-    with st.expander("Correct a reading", expanded=bool(problems)):
+    chosen = _chosen_reading(current)
+    if st.session_state.get("corr_reading") is not None and chosen is None:
+        st.session_state["corr_reading"] = None  # replaced by a correction since it was chosen
+    with st.expander("Correct a reading", expanded=bool(problems) or chosen is not None):
         if current.empty:
             st.caption("No readings to correct yet.")
             return

@@ -300,3 +300,24 @@ def test_versions_table_pages_through_a_long_session_newest_first(app_env, today
     assert table["#"].tolist() == stored["id"].iloc[:50][::-1].tolist()  # the oldest 50
     assert any("Versions 401–450 of 450" in c.value for c in at.caption)
     assert len(plotted(at)["SBP"]) == len(frame)  # paging the table never thins the chart
+
+
+def test_after_a_correction_the_next_reading_can_be_chosen_and_corrected(app_env, today_session):
+    at = open_app(today_session)
+    for sbp in ("212", "131"):
+        fill(at, sbp=sbp, dbp="80", hr="70")
+        button(at, "Save reading").click().run()
+    first, second = store_readings.session_readings(app_env, today_session)["id"].astype(int).tolist()
+    at.selectbox(key="corr_reading").set_value(first).run()
+    at.text_input(key="corr_sbp").input("122")
+    at.text_input(key="corr_reason").input("digits transposed")
+    button(at, "Save correction").click().run()
+    assert not at.exception and at.selectbox(key="corr_reading").value is None  # the replaced one is gone
+    at.selectbox(key="corr_reading").set_value(second).run()
+    assert not at.exception
+    assert at.text_input(key="corr_sbp").value == "131"  # prefilled from the second reading
+    at.text_input(key="corr_sbp").input("113")
+    at.text_input(key="corr_reason").input("wrong patient's value")
+    button(at, "Save correction").click().run()
+    assert not at.exception and not errors(at)
+    assert sorted(plotted(at)["SBP"]) == [113, 122]
