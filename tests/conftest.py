@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from dashboard.core.clock import CLOCK_OFFSET_FILE
 from dashboard.store.db import dispose, dispose_all, get_engine, migrate
 from tests.pgcluster import PgCluster, PostgresNotFound
 from tests.realdata import in_ci, require_realdata
@@ -74,3 +75,21 @@ def database_url(request):
     yield url
     dispose(url)
     cluster.drop_database(name)  # ~8 MB each otherwise
+
+
+class Clock:
+    """Lets clinical time pass through the clock offset file the app reads on every call."""
+
+    def __init__(self, path):
+        self.path, self.seconds = path, 0.0
+        path.write_text("0")
+
+    def advance(self, seconds: float) -> None:
+        self.seconds += seconds
+        self.path.write_text(str(self.seconds))
+
+
+@pytest.fixture
+def clock(tmp_path, monkeypatch):
+    monkeypatch.setenv(CLOCK_OFFSET_FILE, str(tmp_path / "offset"))
+    return Clock(tmp_path / "offset")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.cli import main
 from dashboard.cli.sessions import service_options
 from dashboard.core.roles import SYSTEM_ACTOR, Actor
 from dashboard.services.accounts import Accounts
@@ -30,19 +29,6 @@ ESKETAMINE = "Esketamine nasal spray (REMS-style)"
 
 def iso(minutes: float) -> str:
     return (T0 + timedelta(minutes=minutes)).isoformat()
-
-
-@pytest.fixture
-def run(monkeypatch, capsys):
-    """main() in this process: its exit code and what it printed, as an operator would see it."""
-    def call(*args: str, url: str) -> subprocess.CompletedProcess:
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.setenv("CLINIC_TZ", TZ)
-        capsys.readouterr()
-        code = main(list(args))
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out.out, out.err)
-    return call
 
 
 @pytest.fixture

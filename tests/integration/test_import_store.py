@@ -235,7 +235,7 @@ def twin_sessions(database_url):
     records = Records(engine, NURSE, TZ)
     start = datetime.now(ZoneInfo(TZ)).replace(second=0, microsecond=0) - timedelta(hours=2)
     ids = [records.open_session(start.date(), patient_code="P-ALERT", new_patient=i == 0,
-                                protocol="IV ketamine clinic default") for i in range(2)]
+                                protocol="IV ketamine clinic default", confirm_second=i == 1) for i in range(2)]
     for session_id in ids:
         records.start_infusion(session_id, start)
     return engine, ids, start

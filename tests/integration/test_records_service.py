@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.core.clock import CLOCK_OFFSET_FILE, today_in, utcnow
+from dashboard.core.clock import today_in, utcnow
 from dashboard.core.roles import Actor
 from dashboard.services.alerting import Alerting
 from dashboard.services.protocols import Protocols, bootstrap
@@ -17,24 +17,6 @@ from dashboard.store.errors import Conflict
 
 TZ = "America/New_York"
 NURSE, SUPERVISOR = Actor("ana", "nurse"), Actor("sam", "supervisor")
-
-
-class Clock:
-    """Lets clinical time pass through the clock offset file the app reads on every call."""
-
-    def __init__(self, path):
-        self.path, self.seconds = path, 0.0
-        path.write_text("0")
-
-    def advance(self, seconds: float) -> None:
-        self.seconds += seconds
-        self.path.write_text(str(self.seconds))
-
-
-@pytest.fixture
-def clock(tmp_path, monkeypatch):
-    monkeypatch.setenv(CLOCK_OFFSET_FILE, str(tmp_path / "offset"))
-    return Clock(tmp_path / "offset")
 
 
 @pytest.fixture

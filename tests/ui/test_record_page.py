@@ -8,30 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.core.clock import CLOCK_OFFSET_FILE, today_in, utcnow
+from dashboard.core.clock import today_in, utcnow
 from dashboard.core.tables import STRIKE
 from dashboard.store import alerts as store_alerts
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from tests.ui.helpers import TZ, button, chart_spec, decode, errors, open_app, plotted
-
-
-class Clock:
-    """Lets clinical time pass through the clock offset file the app reads on every call."""
-
-    def __init__(self, path):
-        self.path, self.seconds = path, 0.0
-        path.write_text("0")
-
-    def advance(self, seconds: float) -> None:
-        self.seconds += seconds
-        self.path.write_text(str(self.seconds))
-
-
-@pytest.fixture
-def clock(tmp_path, monkeypatch):
-    monkeypatch.setenv(CLOCK_OFFSET_FILE, str(tmp_path / "offset"))
-    return Clock(tmp_path / "offset")
 
 
 def local(moment) -> datetime:
