@@ -42,9 +42,10 @@ class FormField:
     label: str
     describe: str  # the field named in full in messages: "SBP warning high"
     unit: str = ""
-    kind: str = "float"  # float, int or text
+    kind: str = "float"  # float, int, text or choice
     optional: bool = False  # empty allowed: no limit, not used
     step: float = 1.0
+    choices: tuple[str, ...] = ()  # the values a choice may take
 
     @property
     def key(self) -> str:
@@ -175,6 +176,9 @@ def sections(model: type[BaseModel] = Protocol) -> list[Section]:
                 target.append(Section(name, _label(name), columns, rows, SECTION_HELP.get(name, "")))
             else:
                 scalar_columns.append((name, value_type))
+        elif origin is typing.Literal:
+            settings.append(FormField((name,), _label(name), DESCRIBE.get(name, _label(name)), kind="choice",
+                                      choices=tuple(typing.get_args(annotation))))
         elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
             sub = annotation.model_fields
             inputs = [_number((name, f), sub[f].annotation, f"{_label(name).split(':')[0]} {_label(f)}", _label(f),

@@ -24,6 +24,10 @@ SHOWN_SESSIONS = 30  # sessions whose changed alerts are listed on the page (all
 
 
 def _number(f: FormField, value, key: str, *, label: str | None = None, collapsed: bool = True):
+    if f.kind == "choice":
+        return st.selectbox(label or f.describe, f.choices, index=f.choices.index(value) if value in f.choices else 0,
+                            format_func=lambda c: c.replace("_", " "), key=key,
+                            label_visibility="collapsed" if collapsed else "visible")
     integer = f.kind == "int"
     if key not in st.session_state:  # seeded, not a default: a field the user clears stays empty (no limit)
         st.session_state[key] = None if value is None else (int(value) if integer else float(value))
