@@ -35,7 +35,7 @@ def test_hover_clock_labels_and_severity_in_the_browser(app_server, page, tmp_pa
     page.get_by_role("textbox", name="Diastolic (mmHg)", exact=True).fill("96")
     page.get_by_role("textbox", name="Heart rate (/min)", exact=True).fill("77")
     page.get_by_role("button", name="Save reading").click()
-    expect(page.get_by_text(re.compile(r"Reading at \d\d:\d\d saved"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"Reading at \d\d:\d\d:\d\d saved"))).to_be_visible(timeout=60_000)
     page.get_by_role("button", name="Record side effect").click()  # Nausea, mild: the form's defaults
     expect(page.get_by_text("Nausea recorded.")).to_be_visible(timeout=60_000)
 

@@ -65,23 +65,17 @@ def entry_form(page):
     return one(page.get_by_test_id("stForm").filter(has_text="New reading"))
 
 
-def set_time(form, label: str, hhmm: str) -> None:
-    """A time field is two segments (hour, minute): type the digits from the hour on."""
-    form.get_by_role("spinbutton", name=f"hour, {label}", exact=True).click()
-    form.page.keyboard.type(hhmm.replace(":", ""))
-    form.page.keyboard.press("Tab")
-
-
 def enter_reading(page, clock: Clock, sbp: str, dbp: str, hr: str) -> str:
+    """Type a set and save it at the moment of saving (the time left empty); returns its clock minute."""
     form = entry_form(page)
-    at = clock.hhmm()
-    set_time(form, "Measured at", at)
+    before = clock.now()
     form.get_by_role("textbox", name="Systolic (mmHg)", exact=True).fill(sbp)
     form.get_by_role("textbox", name="Diastolic (mmHg)", exact=True).fill(dbp)
     form.get_by_role("textbox", name="Heart rate (/min)", exact=True).fill(hr)
     form.get_by_role("button", name="Save reading").click()
-    expect(page.get_by_text(f"Reading at {at} saved.")).to_be_visible(timeout=WAIT)
-    return at
+    saved = page.get_by_text(re.compile(r"Reading at \d\d:\d\d:\d\d saved\."))
+    expect(saved.filter(has_text=minute_between(before, clock.now())).first).to_be_visible(timeout=WAIT)
+    return re.search(r"at (\d\d:\d\d):", saved.first.inner_text()).group(1)
 
 
 def minute_between(first: datetime, last: datetime) -> re.Pattern:
