@@ -21,7 +21,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 NURSE = ("nurse.e2e", "e2e password 123")
 
 
-expect.set_options(timeout=15_000)  # a cold server's first reruns can take a few seconds
+expect.set_options(timeout=45_000)  # waits, not limits: a cold server on a busy 2-core machine can take long
 
 
 def pytest_collection_modifyitems(items):
@@ -93,7 +93,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(45_000)
     page = context.new_page()
     yield page
     context.close()
