@@ -24,8 +24,12 @@ def open_form(page, base: str, patient_code: str) -> None:
     """Signed in, a new session open, its page drawn to the end, the focus in Systolic."""
     sign_in(page, base)
     # open_new_session's steps, with waits long enough for a loaded machine
+    expect(page.get_by_role("heading", name="Record vitals")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT)
     page.get_by_text("New patient or session").click(timeout=WAIT)
     field(page, "…or new patient clinic code").fill(patient_code, timeout=WAIT)
+    expect(field(page, "…or new patient clinic code")).to_have_value(patient_code, timeout=WAIT)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT)
     page.get_by_role("button", name="Create session").click(timeout=WAIT)
     expect(page.get_by_role("heading", name=re.compile(re.escape(patient_code)))).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("No side effects or scores recorded yet.")).to_be_visible(timeout=WAIT)
