@@ -39,6 +39,15 @@ def engine(database_url):
 
 
 @pytest.fixture
+def clinic_engine(database_url):
+    """An engine as `engine` gives, with the shipped protocol presets stored as a fresh install stores them."""
+    from dashboard.services.protocols import bootstrap
+    engine = get_engine(database_url)
+    bootstrap(engine)
+    return engine
+
+
+@pytest.fixture
 def realdata():
     """The folder of real monitor exports (../shared/realdata): a skip without it, a failure under CI=true."""
     return require_realdata()

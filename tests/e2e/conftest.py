@@ -106,20 +106,15 @@ def sign_in(page, base: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def settled(page) -> None:
-    """The page's script run has finished (Streamlit's running indicator is gone)."""
-    expect(page.get_by_role("heading", name="Record vitals")).to_be_visible()
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
-
-
 def open_new_session(page, patient_code: str) -> None:
     """On the Record page: register a patient by clinic code and open a session for today."""
-    settled(page)  # a rerun still drawing the page would close the panel and drop what was typed
+    expect(page.get_by_role("heading", name="Record vitals")).to_be_visible()
+    settle(page)  # a rerun still drawing the page would close the panel and drop what was typed
     page.get_by_text("New patient or session").click()
     code = page.get_by_role("textbox", name="…or new patient clinic code", exact=True)
     code.fill(patient_code)
     expect(code).to_have_value(patient_code)
-    settled(page)
+    settle(page)
     page.get_by_role("button", name="Create session").click()
     expect(page.get_by_role("heading", name=re.compile(re.escape(patient_code)))).to_be_visible()
 

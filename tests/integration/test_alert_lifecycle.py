@@ -23,10 +23,8 @@ NOW = datetime.now(timezone.utc).replace(second=0, microsecond=0)
 
 
 @pytest.fixture
-def engine(database_url):
-    engine = get_engine(database_url)
-    bootstrap(engine)
-    return engine
+def engine(clinic_engine):
+    return clinic_engine
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import pytest
 from dashboard.core.clock import today_in, utcnow
 from dashboard.core.roles import Actor
 from dashboard.services.alerting import Alerting
-from dashboard.services.protocols import Protocols, bootstrap
+from dashboard.services.protocols import Protocols
 from dashboard.services.records import Records, SecondSession
-from dashboard.store.db import get_engine
 from dashboard.store.errors import Conflict
 
 TZ = "America/New_York"
@@ -20,10 +19,8 @@ NURSE, SUPERVISOR = Actor("ana", "nurse"), Actor("sam", "supervisor")
 
 
 @pytest.fixture
-def engine(database_url):
-    engine = get_engine(database_url)
-    bootstrap(engine)
-    return engine
+def engine(clinic_engine):
+    return clinic_engine
 
 
 @pytest.fixture
