@@ -57,9 +57,12 @@ def refresh(conn, session_id: int, actor: Actor) -> pd.DataFrame:
     return refresh_sessions(conn, [session_id], actor)
 
 
-def refresh_sessions(conn, session_ids: list[int], actor: Actor) -> pd.DataFrame:
+def refresh_sessions(conn, session_ids: list[int], actor: Actor, readings: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
     """refresh() for several sessions at once (an import): their readings read in one pass and evaluated
-    together per protocol version, then stored session by session exactly as one refresh each would."""
+    together per protocol version, then stored session by session exactly as one refresh each would.
+
+    readings: the sessions' readings in force, when the caller holds them already (as readings_in_force)."""
     from dashboard.services.protocols import resolve
     from dashboard.store.imports import readings_in_force
     sessions = [store_sessions.get_session(conn, sid) for sid in dict.fromkeys(session_ids)]
@@ -69,8 +72,9 @@ def refresh_sessions(conn, session_ids: list[int], actor: Actor) -> pd.DataFrame
     for session in sessions:
         protocol, version_id, _ = resolve(conn, session)
         by_version.setdefault(version_id, (protocol, []))[1].append(session)
-    readings = readings_in_force(conn, [s.id for s in sessions]) if len(sessions) > 1 else \
-        store_readings.session_readings(conn, sessions[0].id)
+    if readings is None:
+        readings = readings_in_force(conn, [s.id for s in sessions]) if len(sessions) > 1 else \
+            store_readings.session_readings(conn, sessions[0].id)
     raised = []
     for version_id, (protocol, group) in by_version.items():
         ids = [s.id for s in group]

@@ -80,6 +80,7 @@ class ImportPreview:
     duplicates_stored: int  # readings already stored with the same values
     store_state: tuple = ()  # what the checks depended on: the newest reading id and the sessions as read
     whole_file: Callable[[], ParsedFile] | None = None  # reads the whole file, when the preview read its start only
+    in_force: pd.DataFrame | None = None  # the sessions' readings in force when checked (as readings_in_force)
 
     @property
     def duplicates_skipped(self) -> int:
@@ -143,8 +144,11 @@ class Imports:
                 stored += store_readings.add_readings(conn, frame.iloc[first:first + COMMIT_CHUNK],
                                                       by=self.actor.username, source="file")
             session_ids = sorted({s.id for s in checked.sessions.values()})
-            # as after a typed entry: each session's stored alerts match its readings
-            raised = len(alerting.refresh_sessions(conn, _touched(frame), self.actor))
+            # as after a typed entry: each session's stored alerts match its readings, here evaluated from the
+            # readings in force as checked plus those just stored (an import only adds readings): reading a
+            # million rows back would cost more than storing them
+            raised = len(alerting.refresh_sessions(conn, _touched(frame), self.actor,
+                                                   readings=_in_force_after(checked, frame)))
             report = replace(checked.report(stored=stored, dry_run=False), alerts_raised=raised)
             audit.record(conn, self.actor, "import.commit", "import", checked.parsed.file_name[:40],
                          session_id=session_ids[0] if len(session_ids) == 1 else None,
@@ -193,14 +197,15 @@ class Imports:
             batches += _window(source, lines[rows], times[rows], column, self._reference(sessions[code]), now)
         parsed = source.reject(batches)
         state = (store_imports.last_reading_id(conn), tuple(sorted(sessions.items())))  # as _store_state
-        to_store, duplicates, conflicts = self._against_stored(conn, parsed, sessions)
+        existing = store_imports.readings_in_force(conn, sorted({s.id for s in sessions.values()}))
+        to_store, duplicates, conflicts = self._against_stored(parsed, sessions, existing)
         if conflicts:
             parsed = parsed.reject(conflicts)
             gone = parsed.lines[np.unique(np.concatenate([b.rows for b in conflicts]))]
             to_store = to_store[~to_store["source_line"].isin(gone)].reset_index(drop=True)
-        return ImportPreview(source, parsed, sessions, to_store, duplicates, state)
+        return ImportPreview(source, parsed, sessions, to_store, duplicates, state, in_force=existing)
 
-    def _against_stored(self, conn: Connection, parsed: ParsedFile, sessions: dict[str, Session]
+    def _against_stored(self, parsed: ParsedFile, sessions: dict[str, Session], existing: pd.DataFrame
                         ) -> tuple[pd.DataFrame, int, list[Batch]]:
         """Readings already in force at the same session, time and method: same values skip, others conflict."""
         readings = parsed.readings
@@ -208,7 +213,6 @@ class Imports:
         categories, codes = _session_codes(readings)
         id_of = np.array([ids.get(code, -1) for code in categories] + [-1], dtype=np.int64)
         frame = readings.assign(session_id=id_of[codes])  # code -1 (none) takes the last entry
-        existing = store_imports.readings_in_force(conn, sorted(set(ids.values())))
         if existing.empty or frame.empty:
             return frame, 0, []
         key = ["session_id", "measured_at", "bp_method"]
@@ -233,6 +237,16 @@ class Imports:
         keep = np.ones(len(frame), bool)
         keep[duplicate_pos] = False
         return frame[keep].reset_index(drop=True), int(len(duplicate_pos)), conflicts
+
+
+def _in_force_after(checked: ImportPreview, stored: pd.DataFrame) -> pd.DataFrame | None:
+    """The checked sessions' readings in force once `stored` is added (None: read them from the store)."""
+    if checked.in_force is None:
+        return None
+    added = stored[list(store_imports.IN_FORCE_COLUMNS)].copy()
+    added["measured_at"] = pd.to_datetime(added["measured_at"], utc=True)
+    added["session_id"] = added["session_id"].astype("int64")
+    return pd.concat([checked.in_force, added], ignore_index=True) if len(checked.in_force) else added
 
 
 def _batch(parsed: ParsedFile, lines: np.ndarray, column: str, code: str, text) -> Batch:

@@ -264,6 +264,31 @@ def test_an_import_raises_the_same_alerts_as_typing_the_readings(twin_sessions):
     assert len(audit.entries(engine, action="alert.raise", session_id=imported)) == len(typed_alerts)
 
 
+def test_an_import_onto_typed_readings_leaves_the_alerts_a_fresh_evaluation_gives(twin_sessions):
+    """The import evaluates what it holds (readings in force as checked plus those it stores): the stored
+    alerts must be those a re-evaluation from the database gives, and those typing every reading gives."""
+    from dashboard.services.alerting import refresh
+    from dashboard.store.db import begin
+    engine, (typed, imported), start = twin_sessions
+    records = Records(engine, NURSE, TZ)
+    half = len(CRISIS) // 2
+    for session_id, rows in ((typed, CRISIS), (imported, CRISIS[:half])):
+        for minute, sbp, dbp, hr, spo2, rr in rows:
+            records.record_reading(session_id, {"sbp": str(sbp), "dbp": str(dbp), "hr": str(hr),
+                                                "spo2": str(spo2), "rr": str(rr)},
+                                   measured_at=start + timedelta(minutes=minute, seconds=0.25))
+    code = store_sessions.get_session(engine, imported).code
+    lines = [f"{code},{(start + timedelta(minutes=m, seconds=0.25)).isoformat()},{s},{d},,{h},{o},{r},,"
+             for m, s, d, h, o, r in CRISIS]
+    report = run(engine, template(*lines), name="rest.csv")
+    assert (report.readings_stored, report.duplicates_skipped) == (len(CRISIS) - half, half)
+    after_import = stored_alerts(engine, imported)
+    assert after_import == stored_alerts(engine, typed)
+    with begin(engine) as conn:
+        assert len(refresh(conn, imported, NURSE)) == 0  # nothing new to raise from what is stored
+    assert stored_alerts(engine, imported) == after_import
+
+
 def test_a_dry_run_raises_no_alert(twin_sessions):
     engine, (_, imported), start = twin_sessions
     code = store_sessions.get_session(engine, imported).code
