@@ -75,17 +75,20 @@ def refresh_sessions(conn, session_ids: list[int], actor: Actor, readings: pd.Da
     if readings is None:
         readings = readings_in_force(conn, [s.id for s in sessions]) if len(sessions) > 1 else \
             store_readings.session_readings(conn, sessions[0].id)
+    alerted = store_alerts.sessions_with_alerts(conn, [s.id for s in sessions])
     raised = []
     for version_id, (protocol, group) in by_version.items():
         ids = [s.id for s in group]
         frames = pd.concat([session_frame(s) for s in group], ignore_index=True)
         episodes = evaluate(readings[readings["session_id"].isin(ids)], frames, protocol)
         for session_id, found in _per_session(episodes, ids):
+            if found.empty and session_id not in alerted:
+                continue  # nothing found, nothing stored: nothing to change (most sessions of a calm import)
             changes = store_alerts.sync(conn, session_id, found, version_id)
             _audit_changes(conn, actor, session_id, changes)
-            raised.append(changes.raised_events)
-    new = [r for r in raised if len(r)]
-    return pd.concat(new, ignore_index=True) if new else raised[0]
+            if len(changes.raised_events):
+                raised.append(changes.raised_events)
+    return pd.concat(raised, ignore_index=True) if raised else store_alerts.no_events()
 
 
 def _per_session(episodes: pd.DataFrame, session_ids: list[int]):

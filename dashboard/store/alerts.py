@@ -46,6 +46,20 @@ def _py(value):
     return None if pd.isna(value) else (value.to_pydatetime() if isinstance(value, pd.Timestamp) else value)
 
 
+def sessions_with_alerts(bind: Bind, session_ids: list[int]) -> set[int]:
+    """Those of these sessions that have any stored alert (withdrawn ones included)."""
+    with connect(bind) as conn:
+        return {int(i) for i in conn.execute(select(alerts.c.session_id).distinct()
+                                             .where(alerts.c.session_id.in_([int(i) for i in session_ids])))
+                .scalars()}
+
+
+def no_events() -> pd.DataFrame:
+    """What sync's raised_events holds when nothing was raised."""
+    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c in ("id", "session_id") else object) for c in EVENT_COLUMNS})
+    return _event_rows(empty, pd.DataFrame(columns=list(ALERT_COLUMNS)))
+
+
 def sync(bind: Bind, session_id: int, episodes: pd.DataFrame, protocol_version_id: int | None) -> Changes:
     """Make the stored alerts of a session match `episodes` (from dashboard.core.alerts.evaluate)."""
     now = utcnow()
@@ -55,7 +69,7 @@ def sync(bind: Bind, session_id: int, episodes: pd.DataFrame, protocol_version_i
     with begin(bind) as conn:
         stored = _stored(conn, session_id)
         if stored.empty and episodes.empty:  # most sessions of an import: nothing to compare or group
-            return Changes(episodes, _event_rows(stored.iloc[:0].reindex(columns=list(EVENT_COLUMNS)), stored), 0, 0)
+            return Changes(episodes, no_events(), 0, 0)
         live = stored[stored["withdrawn_at"].isna()]
         merged = episodes.merge(live, on=KEY, how="outer", suffixes=("", "_stored"), indicator=True)
         new = merged[merged["_merge"] == "left_only"]
