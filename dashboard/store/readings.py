@@ -163,8 +163,8 @@ def _copy_postgres(conn: Connection, bulk: pd.DataFrame) -> None:
     # empty, timestamps as naive UTC text to the microsecond (the columns hold naive UTC)
     table = pa.Table.from_pandas(bulk, preserve_index=False)
     for name in ("measured_at", "entered_at"):
-        as_us = pc.cast(table[name], pa.timestamp("us"), safe=False)
-        table = table.set_column(table.schema.get_field_index(name), name, pc.strftime(as_us, "%Y-%m-%d %H:%M:%S"))
+        as_us = pc.cast(table[name], pa.timestamp("us"), safe=False)  # written as 2026-01-01 10:00:05.250000
+        table = table.set_column(table.schema.get_field_index(name), name, as_us)
     buffer = io.BytesIO()
     pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
     cursor = conn.connection.driver_connection.cursor()
