@@ -42,11 +42,23 @@ def _new_session(session: np.ndarray) -> np.ndarray:
     return flags
 
 
+_POSITIONS = np.arange(0)
+
+
+def _positions(n: int) -> np.ndarray:
+    """0..n-1, read-only, from one array kept for the largest n seen (a fresh arange per rule costs as
+    much as the rule's arithmetic on a million readings)."""
+    global _POSITIONS
+    if len(_POSITIONS) < n:
+        _POSITIONS = np.arange(n)
+        _POSITIONS.flags.writeable = False
+    return _POSITIONS[:n]
+
+
 def _last_event(event: np.ndarray) -> np.ndarray:
     """For every position, the position of the latest True at or before it (callers make position 0 True)."""
     # in place: each full-size temporary costs as much as the arithmetic on these sizes
-    last = np.arange(len(event))
-    last *= event
+    last = np.multiply(_positions(len(event)), event)
     return np.maximum.accumulate(last, out=last)
 
 
@@ -63,8 +75,7 @@ def _persisted(s: Series, enter: np.ndarray, persistence: Persistence) -> np.nda
     previous[1:] = enter[:-1]
     starts = enter & (~previous | s.new_session)
     first = _last_event(starts | ~enter)  # the run's first reading (for readings inside a run)
-    before = np.arange(len(enter))
-    before -= first  # readings of the run before this one
+    before = np.subtract(_positions(len(enter)), first)  # readings of the run before this one
     held = before >= persistence.readings - 1
     if persistence.minutes is not None:
         held |= (s.time - s.time[first]) >= persistence.minutes * NS_PER_MIN
