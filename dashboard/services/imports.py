@@ -194,7 +194,8 @@ class Imports:
                 batches.append(_batch(source, np.unique(lines[rows]), session_column, "unknown_session", fixed(
                     f"session '{code}' does not exist: create it first (on the Record page)")))
                 continue
-            batches += _window(source, lines[rows], times[rows], column, self._reference(sessions[code]), now)
+            batches += _window(source, lines[rows], times[rows], column, self._reference(sessions[code]), now,
+                               sessions[code].discharged_at, self.tz)
         parsed = source.reject(batches)
         state = (store_imports.last_reading_id(conn), tuple(sorted(sessions.items())))  # as _store_state
         existing = store_imports.readings_in_force(conn, sorted({s.id for s in sessions.values()}))
@@ -256,19 +257,28 @@ def _batch(parsed: ParsedFile, lines: np.ndarray, column: str, code: str, text) 
 
 
 def _window(parsed: ParsedFile, lines: np.ndarray, times: np.ndarray, column: str, reference: datetime,
-            now: np.datetime64) -> list[Batch]:
-    """Times outside the session they go into, as for a typed entry (validation.check_times), on whole arrays."""
-    ref = pd.Timestamp(reference).tz_convert("UTC").tz_localize(None)
+            now: np.datetime64, discharged_at: datetime | None, tz: str) -> list[Batch]:
+    """Times outside the session they go into, as for a typed entry (validation.check_times and the
+    discharge check of Records), on whole arrays (times: naive UTC); the reasons give clinic time."""
+    def utc(moment: datetime) -> pd.Timestamp:
+        return pd.Timestamp(moment).tz_convert("UTC").tz_localize(None)
+    ref = utc(reference)
     future = times > now + FUTURE_TOLERANCE
     early = times < (ref - SESSION_WINDOW_BEFORE).to_datetime64()
     late = (times > (ref + SESSION_WINDOW_AFTER).to_datetime64()) & ~future
+    rules = [(future, "time_in_future", "is in the future"),
+             (early, "time_before_session", "is more than 12 h before this session"),
+             (late, "time_after_session", "is more than 24 h after this session began")]
+    if discharged_at is not None:
+        after = (times > utc(discharged_at).to_datetime64()) & ~future & ~late
+        left = pd.Timestamp(discharged_at).tz_convert(tz)
+        rules.append((after, "time_after_discharge", f"is after the discharge at {left:%Y-%m-%d %H:%M:%S}: after "
+                      "discharge only readings measured before it can be added"))
     found = []
-    for mask, code, words in ((future, "time_in_future", "is in the future"),
-                              (early, "time_before_session", "is more than 12 h before this session"),
-                              (late, "time_after_session", "is more than 24 h after this session began")):
+    for mask, code, words in rules:
         picked = times[mask]
         found.append(_batch(parsed, lines[mask], column, code, lambda at, p=picked, w=words: [
-            f"{pd.Timestamp(p[i]):%Y-%m-%d %H:%M} UTC {w}" for i in at]))
+            f"{pd.Timestamp(p[i]).tz_localize('UTC').tz_convert(tz):%Y-%m-%d %H:%M:%S} {w}" for i in at]))
     return [b for b in found if len(b.rows)]
 
 

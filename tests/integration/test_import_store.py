@@ -307,3 +307,19 @@ def test_a_preview_of_the_first_lines_commits_the_whole_file(engine):
     assert (report.rows_read, report.readings_stored, report.values_rejected) == (4, 4, 1)
     assert [(p.line, p.column) for p in report.problems] == [(5, "sbp")]
     assert len(stored(engine, "S-0001")) == 2 and stored(engine, "S-0002")["sbp"].isna().tolist() == [False, True]
+
+
+def test_readings_measured_after_discharge_are_refused_as_typed_entry_refuses_them(engine):
+    records = Records(engine, NURSE, TZ)
+    session_id = sid(engine, "S-0001")
+    records.start_infusion(session_id, datetime.fromisoformat(at(9)))
+    records.stop_infusion(session_id, datetime.fromisoformat(at(9, 40)))
+    records.discharge(session_id, datetime.fromisoformat(at(10, 30)), override_reason="test: escort waiting")
+    report = run(engine, template(f"S-0001,{at(10)},128,82,,74,98,14,,late entry",
+                                  f"S-0001,{at(10, 45)},131,84,,76,97,14,,after discharge"), name="after.csv")
+    assert (report.readings_stored, report.rows_rejected) == (1, 1)
+    day = f"{DAY:%Y-%m-%d}"
+    assert [(p.line, p.column, p.value, p.reason) for p in report.problems] == [
+        (3, "timestamp", at(10, 45), f"{day} 10:45:00 is after the discharge at {day} 10:30:00: after discharge "
+                                     "only readings measured before it can be added")]
+    assert stored(engine, "S-0001")["note"].tolist() == ["late entry"]
