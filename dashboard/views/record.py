@@ -19,6 +19,7 @@ from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_i
 from dashboard.core.entry_time import clock_text
 from dashboard.core.events import SCALE_HELP, SEVERITIES, SIDE_EFFECTS, events_display, score_range
 from dashboard.core.news2 import RESPONSE_TEXT, last_complete
+from dashboard.core.picker import PICKER_LIMIT, picker_choices
 from dashboard.core.tables import readings_display
 from dashboard.core.versions import change_stamp, in_force, newest_page, page_count
 from dashboard.core.vitals import BP_METHODS
@@ -257,7 +258,13 @@ def _correction_form(rec: Records, session: Session, current: pd.DataFrame) -> N
             st.caption("No readings to correct yet.")
             return
         labels = _reading_labels(current, rec.tz)
-        st.selectbox("Reading", list(labels), index=None, format_func=labels.get, key="corr_reading",
+        if len(labels) > PICKER_LIMIT or st.session_state.get("corr_find"):
+            st.text_input("Find a reading by its clock time (HH:MM)", key="corr_find", max_chars=5,
+                          placeholder="e.g. 09:45")
+        offered, left_out = picker_choices(labels, st.session_state.get("corr_find") or "", chosen)
+        if left_out:
+            st.caption(left_out[0].upper() + left_out[1:] + ".")
+        st.selectbox("Reading", offered, index=None, format_func=labels.get, key="corr_reading",
                      placeholder="Choose the reading to correct…", on_change=_prefill_correction,
                      args=(current, rec.tz))
         st.text_input("Measured at", key="corr_time", max_chars=8, placeholder="as the original",

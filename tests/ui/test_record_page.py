@@ -303,3 +303,24 @@ def test_after_a_correction_the_next_reading_can_be_chosen_and_corrected(app_env
     button(at, "Save correction").click().run()
     assert not at.exception and not errors(at)
     assert sorted(plotted(at)["SBP"]) == [113, 122]
+
+
+def test_a_long_session_lists_its_newest_readings_to_correct_and_finds_older_ones_by_time(app_env, today_session):
+    add_monitor_readings(app_env, today_session, 450)
+    at = open_app(today_session)
+    stored = store_readings.session_readings(app_env, today_session)
+    picker = at.selectbox(key="corr_reading")
+    assert picker.options[0].startswith(f"#{stored['id'].iloc[-300]} ") and len(picker.options) == 300
+    assert any("The newest 300 of 450 readings are listed: type a time to find an older one." in c.value
+               for c in at.caption)
+    oldest = stored.iloc[0]
+    at.text_input(key="corr_find").input(f"{local(oldest['measured_at']):%H:%M}").run()
+    offered = at.selectbox(key="corr_reading").options
+    assert offered[0].startswith(f"#{oldest['id']} at {local(oldest['measured_at']):%H:%M}:")
+    assert all(f" at {local(oldest['measured_at']):%H:%M}:" in label for label in offered)
+    at.selectbox(key="corr_reading").set_value(int(oldest["id"])).run()
+    assert not at.exception
+    assert at.text_input(key="corr_sbp").value == f"{oldest['sbp']:g}"  # prefilled from the old reading
+    at.text_input(key="corr_find").input("25:99").run()
+    assert any("'25:99' is not a clock time" in c.value for c in at.caption)
+    assert at.selectbox(key="corr_reading").value == int(oldest["id"])  # the choice survives the search
