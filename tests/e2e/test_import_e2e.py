@@ -24,8 +24,9 @@ def metric(page, label: str):
 
 def test_upload_preview_commit_and_see_the_count(app_server, page, tmp_path):
     code, start = sample_session()
-    # between the sample's own readings (whole minutes), so none of them is already stored
-    at = [(start + timedelta(hours=2, minutes=m, seconds=30)).isoformat() for m in (0, 10, 20, 30)]
+    # between the sample's own readings (whole minutes), so none of them is already stored, and during the
+    # infusion: the sample session is discharged, and readings measured after discharge are refused
+    at = [(start + timedelta(minutes=m, seconds=30)).isoformat() for m in (5, 10, 15, 20)]
     content = ("session_id,timestamp,sbp,dbp,map,hr,spo2,rr,temp_c,note\n"
                f"{code},{at[0]},128,82,,74,98,14,,from the chair sheet\n"
                f"{code},{at[1]},131,84,,76,97,15,,\n"
