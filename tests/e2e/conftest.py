@@ -110,13 +110,39 @@ def open_new_session(page, patient_code: str) -> None:
     """On the Record page: register a patient by clinic code and open a session for today."""
     expect(page.get_by_role("heading", name="Record vitals")).to_be_visible()
     settle(page)  # a rerun still drawing the page would close the panel and drop what was typed
-    page.get_by_text("New patient or session").click()
+    heading = page.get_by_role("heading", name=re.compile(re.escape(patient_code)))
+    for attempt in range(3):
+        if attempt == 0 or not _choose_session(page, patient_code):
+            _submit_new_session(page, patient_code)
+        try:
+            expect(heading).to_be_visible(timeout=15_000)
+            return
+        except AssertionError:  # a rerun under way dropped the typed code or the choice of the new session
+            settle(page)
+    expect(heading).to_be_visible()
+
+
+def _submit_new_session(page, patient_code: str) -> None:
+    form = page.get_by_test_id("stForm").filter(has_text="Create session")
+    if not form.get_by_role("button", name="Create session").is_visible():
+        page.get_by_text("New patient or session").click()
     code = page.get_by_role("textbox", name="…or new patient clinic code", exact=True)
     code.fill(patient_code)
     expect(code).to_have_value(patient_code)
     settle(page)
     page.get_by_role("button", name="Create session").click()
-    expect(page.get_by_role("heading", name=re.compile(re.escape(patient_code)))).to_be_visible()
+
+
+def _choose_session(page, patient_code: str) -> bool:
+    """Choose the patient's session if it was created but not chosen; False when there is none yet."""
+    page.get_by_role("combobox", name="Session", exact=True).click()
+    option = page.get_by_role("option", name=re.compile(re.escape(patient_code)))
+    if option.count():
+        option.first.click()
+        settle(page)
+        return True
+    page.keyboard.press("Escape")
+    return False
 
 
 # --- accounts, roles and accessibility -------------------------------------------------------------------
