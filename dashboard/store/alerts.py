@@ -68,8 +68,6 @@ def sync(bind: Bind, session_id: int, episodes: pd.DataFrame, protocol_version_i
         episodes[key] = _utc(episodes[key])
     with begin(bind) as conn:
         stored = _stored(conn, session_id)
-        if stored.empty and episodes.empty:  # most sessions of an import: nothing to compare or group
-            return Changes(episodes, no_events(), 0, 0)
         live = stored[stored["withdrawn_at"].isna()]
         merged = episodes.merge(live, on=KEY, how="outer", suffixes=("", "_stored"), indicator=True)
         new = merged[merged["_merge"] == "left_only"]
