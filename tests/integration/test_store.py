@@ -105,6 +105,36 @@ def test_bulk_add_is_all_or_nothing_and_matches_single_adds(engine, session_id):
     pd.testing.assert_frame_equal(store_readings.session_readings(engine, session_id, history=True), stored)
 
 
+def _insert_reading(conn, session_id, supersedes_id=None):
+    conn.execute(text("INSERT INTO readings (session_id, measured_at, entered_at, entered_by, source, map_computed, "
+                      "entered_in_error, supersedes_id) VALUES (:s, :t, :t, 'ana', 'manual', false, false, :r)"),
+                 {"s": session_id, "t": T0.replace(tzinfo=None), "r": supersedes_id})
+
+
+@pytest.mark.parametrize("reference", ["session", "supersedes"])
+def test_a_reading_must_name_a_stored_session_and_a_stored_version(engine, session_id, reference):
+    """Both databases refuse it (PostgreSQL checks these keys once per statement, SQLite per row)."""
+    store_readings.add_reading(engine, session_id, VITALS, measured_at=T0, by="ana")
+    before = store_readings.session_readings(engine, session_id, history=True)
+    with pytest.raises(IntegrityError, match="(?i)foreign key"):
+        with engine.begin() as conn:
+            if reference == "session":
+                _insert_reading(conn, 9999)
+            else:
+                _insert_reading(conn, session_id, supersedes_id=424242)
+    pd.testing.assert_frame_equal(store_readings.session_readings(engine, session_id, history=True), before)
+
+
+def test_a_session_with_readings_cannot_be_removed_or_renumbered(engine, session_id):
+    store_readings.add_reading(engine, session_id, VITALS, measured_at=T0, by="ana")
+    for statement in ("DELETE FROM sessions WHERE id = :id", "UPDATE sessions SET id = 777 WHERE id = :id"):
+        with pytest.raises(IntegrityError, match="(?i)foreign key"):
+            with engine.begin() as conn:
+                conn.execute(text(statement), {"id": session_id})
+    assert store_sessions.get_session(engine, session_id).code == "S-0001"
+    assert len(store_readings.session_readings(engine, session_id)) == 1
+
+
 def test_infusion_start_stop_and_discharge_move_the_status(engine, session_id):
     with pytest.raises(Conflict, match="not started"):
         store_sessions.stop_infusion(engine, session_id, T0)

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from dashboard.store.schema import metadata
+from dashboard.store.statement_keys import comparison_filter
 
 config = context.config
 
@@ -13,6 +14,7 @@ def run(connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=comparison_filter(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
