@@ -199,3 +199,16 @@ alert_event_acks = Table(
     Column("actions", Text, nullable=False),
     Column("note", Text),
 )
+
+# Append-only: a supervisor's electronic signature of a session. Whatever is entered after signed_at is an
+# addendum; warnings (JSON list) are what the signer was shown and signed anyway.
+session_signoffs = Table(
+    "session_signoffs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("signed_at", UTCDateTime, nullable=False),
+    Column("signed_by", String(80), nullable=False),
+    Column("signer_name", String(120), nullable=False),
+    Column("meaning", String(20), nullable=False),
+    Column("warnings", Text, nullable=False),
+)
