@@ -39,6 +39,7 @@ def cmd_sign_off(args: argparse.Namespace) -> int:
     from dashboard.services.signoffs import Signoffs, SignoffRefused
     db = engine()
     actor = acting(db, args.as_user)
+    actor.require("session.sign_off")  # before anything is read or printed
     tz = clinic_timezone()
     session = find_session(Records(db, actor, tz), args.session.strip())
     service = Signoffs(db, actor, tz)

@@ -23,9 +23,9 @@ SAM, SUE = STAFF["supervisor"], STAFF["second"]
 
 
 @pytest.fixture
-def clinic(engine, monkeypatch):
+def clinic(clinic_engine, monkeypatch):
     monkeypatch.setenv("SIGNIN_FAILURE_DELAY_S", "0")
-    return build_clinic(engine)
+    return build_clinic(clinic_engine)
 
 
 def signer(clinic, who: Actor = SAM) -> Signoffs:
