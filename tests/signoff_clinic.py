@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, MetaData, select
 
@@ -42,7 +43,7 @@ def build_clinic(engine: Engine) -> Clinic:
     for actor in STAFF.values():
         accounts.add(actor.username, NAMES[actor.username], actor.role, PASSWORD, must_change=False)
     nurse = Records(engine, STAFF["nurse"], TZ)
-    sid = nurse.open_session(T0.date(), patient_code="P-7001", new_patient=True, code="S-0001",
+    sid = nurse.open_session(at(0).astimezone(ZoneInfo(TZ)).date(), patient_code="P-7001", new_patient=True, code="S-0001",
                              protocol="IV ketamine clinic default", infusion_number=1)
     readings = {"baseline": nurse.record_reading(sid, {"sbp": "122", "dbp": "80", "hr": "72"},
                                                  measured_at=at(-5))[1]}

@@ -72,7 +72,9 @@ def _sign(service: Signoffs, session_id: int, shown_warnings: list[str]) -> None
 def signoff_panel(engine: Engine, actor: Actor, tz: str, session: Session, *, show_signatures: bool = True) -> None:
     """The session's signatures (unless show_signatures is False, for a page that shows them already) and, for
     a supervisor only, the signing form: refusals listed (signing disabled), warnings to confirm reading,
-    meaning, password typed again. Every other role sees the signatures alone."""
+    meaning, password typed again. A nurse sees the signatures alone; a role that may not read sessions, nothing."""
+    if not actor.can("session.read"):
+        return
     service = Signoffs(engine, actor, tz)
     if show_signatures:
         signed = service.signoffs(session.id)

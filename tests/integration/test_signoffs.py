@@ -86,7 +86,7 @@ def test_warnings_must_be_read_and_are_kept_with_the_signature(clinic):
 def test_gaps_of_a_session_without_its_discharge_are_warnings_not_refusals(clinic):
     clinic.acknowledge()
     nurse = Records(clinic.engine, STAFF["nurse"], TZ)
-    sid = nurse.open_session(at(0).date(), patient_code="P-7002", new_patient=True, code="S-0002",
+    sid = nurse.open_session(at(0).astimezone(ZoneInfo(TZ)).date(), patient_code="P-7002", new_patient=True, code="S-0002",
                              protocol="IV ketamine clinic default", infusion_number=1)
     nurse.start_infusion(sid, at(0))
     assert signer(clinic).check(sid).refusals == [
