@@ -44,6 +44,11 @@ def _keys(session_id: int) -> dict[str, str]:
     return {name: f"signoff_{session_id}_{name}" for name in ("seen", "meaning", "password", "result", "problem")}
 
 
+def has_problem(session_id: int) -> bool:
+    """A refused signature waits to be shown: a page holding the panel in an expander opens it."""
+    return _keys(session_id)["problem"] in st.session_state
+
+
 def _sign(service: Signoffs, session_id: int, shown_warnings: list[str]) -> None:
     keys = _keys(session_id)
     password = st.session_state.get(keys["password"], "")

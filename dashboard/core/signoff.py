@@ -77,8 +77,8 @@ def signoff_check(session: Session, *, unacknowledged_high: pd.DataFrame, readin
         warnings.append(f"no discharge time: the session is still in recovery (since "
                         f"{_clock(session.infusion_stopped_at, tz)})")
     if session.infusion_started_at is not None and readings.empty:
-        warnings.append("no vital signs recorded")
-    if session.infusion_started_at is not None:
+        warnings.append("no vital signs recorded")  # which says every REMS blood pressure is missing, too
+    elif session.infusion_started_at is not None:
         warnings += missing_points(rems_pressures(readings, session.infusion_started_at,
                                                   session.infusion_stopped_at, session.discharged_at))
     for override in discharge_overrides:

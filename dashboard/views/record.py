@@ -14,7 +14,7 @@ from dashboard.components.context import records, require
 from dashboard.components.memo import memo
 from dashboard.components.session_chart import chart_events, draw_chart
 from dashboard.components.session_picker import pick_session
-from dashboard.components.signoff_panel import addenda_notice, signature_banner, signoff_panel
+from dashboard.components.signoff_panel import addenda_notice, has_problem, signature_banner, signoff_panel
 from dashboard.components.text import md_escape
 from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_inputs
 from dashboard.core.addenda import events_as_signed, locked_at, readings_as_signed
@@ -360,7 +360,7 @@ def render() -> None:
     locked = locked_at(signed)
     shown_history, shown_events, as_signed = _signed_view(history, events, signed, rec.tz)
     if rec.actor.can("session.sign_off"):
-        with st.expander("Sign off this session"):
+        with st.expander("Sign off this session", expanded=has_problem(session.id)):
             signoff_panel(rec.engine, rec.actor, rec.tz, session, show_signatures=False)
     entry, side = st.columns([3, 2], gap="large")
     with entry:

@@ -83,9 +83,10 @@ def test_the_tables_mark_each_addendum_after_signing():
     assert dict(zip(table["#"], table["After signing"], strict=True)) == {
         1: "", 5: "addendum", 2: "", 6: "addendum", 3: "", 4: "addendum"}
     assert "After signing" not in readings_display(history(), TZ).columns  # an unsigned session: no column
-    listed = events_display(events(), TZ, SIGNED)
-    assert listed[["What", "After signing"]].values.tolist() == [["Nausea", ""], ["MOAA/S", "addendum"]]
-    assert list(events_display(events().iloc[:0], TZ, SIGNED).columns)[0] == "After signing"
+    listed = events_display(events(), TZ, SIGNED)  # beside the forms: the time says it, no column to spare
+    assert listed[["Time", "What"]].values.tolist() == [["09:12:00", "Nausea"],
+                                                        ["09:25:00 (late entry, addendum)", "MOAA/S"]]
+    assert events_display(events(), TZ)["Time"].tolist() == ["09:12:00", "09:25:00 (late entry)"]
 
 
 def test_addenda_are_listed_in_the_order_entered_with_who_and_when():
