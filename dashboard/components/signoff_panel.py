@@ -74,10 +74,14 @@ def _sign(service: Signoffs, session_id: int, shown_warnings: list[str]) -> None
     st.session_state[keys["result"]] = f"{signed.stamp(service.tz)}."
 
 
-def signoff_panel(engine: Engine, actor: Actor, tz: str, session: Session, *, show_signatures: bool = True) -> None:
+def signoff_panel(engine: Engine, actor: Actor, tz: str, session: Session, *, show_signatures: bool = True,
+                  history: pd.DataFrame | None = None, events: pd.DataFrame | None = None) -> None:
     """The session's signatures (unless show_signatures is False, for a page that shows them already) and, for
     a supervisor only, the signing form: refusals listed (signing disabled), warnings to confirm reading,
-    meaning, password typed again. A nurse sees the signatures alone; a role that may not read sessions, nothing."""
+    meaning, password typed again. A nurse sees the signatures alone; a role that may not read sessions, nothing.
+
+    history, events: the session's reading versions (Records.readings(..., history=True)) and events, when the
+    page has read them already, so a long session's readings are not read a second time."""
     if not actor.can("session.read"):
         return
     service = Signoffs(engine, actor, tz)
@@ -92,7 +96,7 @@ def signoff_panel(engine: Engine, actor: Actor, tz: str, session: Session, *, sh
     keys = _keys(session.id)
     if result := st.session_state.pop(keys["result"], None):
         st.success(md_escape(result), icon=":material/verified:")
-    found = service.check(session.id)
+    found = service.check(session.id, history=history, events=events)
     if found.refusals:
         st.error(_bullets("Signing is refused until:", found.refusals), icon=":material/block:")
     if found.warnings:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.core.addenda import addenda_count, locked_at
@@ -14,6 +15,7 @@ from dashboard.core.clock import utcnow
 from dashboard.core.roles import SYSTEM, Actor, PermissionDenied
 from dashboard.core.sessions import Session
 from dashboard.core.signoff import MEANINGS, Signoff, SignoffCheck, signoff_check
+from dashboard.core.versions import in_force
 from dashboard.services.accounts import reenter_password
 from dashboard.store import alerts as store_alerts
 from dashboard.store import audit
@@ -63,22 +65,29 @@ class Signoffs:
         self.actor.require("session.read")
         return store_signoffs.session_signoffs(self.engine, session_id)
 
-    def check(self, session_id: int) -> SignoffCheck:
-        """What refuses a signature now, and the warnings a signer must read first (kept with the signature)."""
-        self.actor.require("session.read")
-        return self._check(self.engine, store_sessions.get_session(self.engine, session_id))
+    def check(self, session_id: int, *, history: pd.DataFrame | None = None,
+              events: pd.DataFrame | None = None) -> SignoffCheck:
+        """What refuses a signature now, and the warnings a signer must read first (kept with the signature).
 
-    def _check(self, bind: Bind, session: Session) -> SignoffCheck:
+        history, events: the session's reading versions (Records.readings with history) and its events, when the
+        page has read them already (a 1 Hz session's readings are then not read again)."""
+        self.actor.require("session.read")
+        return self._check(self.engine, store_sessions.get_session(self.engine, session_id), history, events)
+
+    def _check(self, bind: Bind, session: Session, history: pd.DataFrame | None = None,
+               events: pd.DataFrame | None = None) -> SignoffCheck:
         signed = store_signoffs.session_signoffs(bind, session.id)
         locked = locked_at(signed)
+        if history is None:
+            history = store_readings.session_readings(bind, session.id, history=True)  # one read serves both
         added = 0
         if locked is not None:
-            added = addenda_count(store_readings.session_readings(bind, session.id, history=True),
-                                  store_events.session_events_frame(bind, session.id), locked)
+            if events is None:
+                events = store_events.session_events_frame(bind, session.id)
+            added = addenda_count(history, events, locked)
         return signoff_check(session, unacknowledged_high=store_alerts.unacknowledged_high_events(bind, session.id),
-                             readings=store_readings.session_readings(bind, session.id),
-                             discharge_overrides=_overrides(bind, session.id), addenda=added,
-                             first_signature=signed[0] if signed else None, tz=self.tz)
+                             readings=in_force(history), discharge_overrides=_overrides(bind, session.id),
+                             addenda=added, first_signature=signed[0] if signed else None, tz=self.tz)
 
     def _require_person(self) -> None:
         self.actor.require("session.sign_off")

@@ -361,7 +361,8 @@ def render() -> None:
     shown_history, shown_events, as_signed = _signed_view(history, events, signed, rec.tz)
     if rec.actor.can("session.sign_off"):
         with st.expander("Sign off this session", expanded=has_problem(session.id)):
-            signoff_panel(rec.engine, rec.actor, rec.tz, session, show_signatures=False)
+            signoff_panel(rec.engine, rec.actor, rec.tz, session, show_signatures=False, history=history,
+                          events=events)
     entry, side = st.columns([3, 2], gap="large")
     with entry:
         _entry_form(rec, session, locked is not None)
