@@ -319,7 +319,8 @@ def _signed_view(history: pd.DataFrame, events: pd.DataFrame, signed: list, tz: 
     signature_banner(signed, tz)
     addenda_notice(history, events, signed, tz)
     locked = locked_at(signed)
-    as_signed = st.toggle(f"Show the record as signed ({signed[0].at_text(tz)})", key="show_as_signed",
+    as_signed = st.toggle(f"Show the record as signed ({signed[0].at_text(tz)})",
+                          key=f"show_as_signed_{signed[0].session_id}",
                           help="The readings, events and chart as they stood at the first signature; "
                                "the addenda after it hidden.")
     if not as_signed:

@@ -97,7 +97,7 @@ def test_after_signing_a_nurse_sees_the_lock_and_her_new_reading_as_an_addendum(
     notice = next(shown(i.value) for i in at.info if shown(i.value).startswith("Addenda after the signature (1)"))
     assert f"measured {at_local(95):%H:%M}" in notice and "by ana" in notice
 
-    at.toggle(key="show_as_signed").set_value(True).run()
+    at.toggle(key=f"show_as_signed_{clinic.session_id}").set_value(True).run()
     assert "132/84" not in at.dataframe[-1].value["BP"].tolist()  # the record as it was signed
     assert "After signing" not in at.dataframe[-1].value.columns
 
