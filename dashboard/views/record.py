@@ -18,7 +18,7 @@ from dashboard.components.signoff_panel import addenda_notice, has_problem, sign
 from dashboard.components.text import md_escape
 from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_inputs
 from dashboard.core.addenda import events_as_signed, locked_at, readings_as_signed
-from dashboard.core.entry_time import clock_text
+from dashboard.core.entry_time import clock_text, typed_after
 from dashboard.core.events import SCALE_HELP, SEVERITIES, SIDE_EFFECTS, events_display, score_range
 from dashboard.core.news2 import RESPONSE_TEXT, last_complete
 from dashboard.core.picker import PICKER_LIMIT, picker_choices
@@ -33,6 +33,7 @@ from dashboard.core.errors import StoreError
 from dashboard.core.sessions import Session
 
 VERSIONS_PER_PAGE = 200
+LATE_LISTED = 10  # late entries named under the discharge note; the readings table marks them all
 
 
 TIME_HELP = ("Empty: the moment you save, to the second. For a late entry type the clock time it was "
@@ -159,12 +160,13 @@ def _discharge_panel(rec: Records, session: Session) -> None:
         st.info(f"Discharged at {at}. Readings measured after {at} are refused; the entry form takes only "
                 f"late entries measured before {at}, kept with the time they were entered.",
                 icon=":material/logout:")
-        current = rec.readings(session.id)
-        late = current[current["entered_at"] > pd.Timestamp(session.discharged_at)]
+        late = typed_after(rec.readings(session.id), session.discharged_at)
         if len(late):
-            st.caption(md_escape("Late entries after discharge: " + ", ".join(
+            shown = late.head(LATE_LISTED)
+            more = f"; and {len(late) - len(shown)} more (see the readings table)" if len(late) > len(shown) else ""
+            st.caption(md_escape("Late entries typed after discharge: " + ", ".join(
                 f"#{int(r.id)} measured {r.measured_at.tz_convert(rec.tz):%H:%M}, entered "
-                f"{r.entered_at.tz_convert(rec.tz):%H:%M} by {r.entered_by}" for r in late.itertuples())))
+                f"{r.entered_at.tz_convert(rec.tz):%H:%M} by {r.entered_by}" for r in shown.itertuples()) + more))
         return
     refused = st.session_state.get("discharge_refused")
     if not refused or refused[0] != session.id:
