@@ -10,11 +10,22 @@ import plotly.graph_objects as go
 
 from dashboard.core.chart_limits import LEVEL_COLORS, drawn_limits, limit_labels, limit_shapes, zones
 from dashboard.core.chart_marks import marks, minutes_from, utc
+from dashboard.core.chart_review import alert_marks, correction_traces, corrections, phase_shapes, phases
 from dashboard.core.downsample import downsample_indices
 from dashboard.core.protocol import Protocol, VitalLimits
 from dashboard.core.vitals import VITAL_BY_KEY
 
 ALL_LIMITS = ("critical_low", "warning_low", "warning_high", "critical_high")
+
+
+class ReviewLayers(NamedTuple):
+    """What the review page draws over the session chart: the phases up to the discharge, alert events with their
+    acknowledgements (event_id, at, by, actions, note), and the reading history (corrections marked)."""
+
+    discharged_at: pd.Timestamp | None = None
+    alert_events: pd.DataFrame | None = None
+    acks: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None
 
 
 class Panel(NamedTuple):
@@ -164,12 +175,14 @@ def _grid() -> tuple[dict, list[dict]]:
 def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
                          infusion_started_at: pd.Timestamp | None = None,
                          infusion_stopped_at: pd.Timestamp | None = None, events: pd.DataFrame | None = None,
-                         max_points: int = 2000, tz: str | None = None) -> go.Figure:
+                         max_points: int = 2000, tz: str | None = None, review: ReviewLayers | None = None
+                         ) -> go.Figure:
     """Four stacked panels (BP, HR, SpO2, RR) sharing x = minutes from infusion start (else first reading).
 
     readings: measured_at (UTC) and vital columns, NaN = not measured; optional bp_method. events: occurred_at,
     label, optional severity. Hover shows the clock time in tz (UTC when None). Series longer than max_points
     are thinned, keeping every warning/critical point and the extremes; layout.meta tells how many were drawn.
+    review: the phases shaded, the discharge marked, alert events and corrections drawn (the review page).
     """
     has_readings = len(readings) > 0 and "measured_at" in readings
     if has_readings:
@@ -186,6 +199,8 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
     axes, annotations = _grid()
     traces: list[dict] = []
     shapes: list[dict] = []
+    replaced, corrected = corrections(review.history if review else None)
+    legend: set[str] = set()
     points_in = points_out = 0
     thinned = False
     if has_readings:
@@ -207,15 +222,31 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
             points_in, points_out, thinned = points_in + n_in, points_out + n_out, thinned or cut
             if n_in:
                 in_view += [float(readings[key].min()), float(readings[key].max())]
+            if review is not None:
+                traces += correction_traces(row, key, replaced, corrected, origin, tz, legend)
+                if key in replaced and replaced[key].notna().any():
+                    in_view += [float(replaced[key].min()), float(replaced[key].max())]
         y_range = _y_range(in_view, spo2="spo2" in panel.keys)
         if y_range is not None:
             axes["yaxis" + yref[1:]]["range"] = y_range
             annotations += limit_labels(xref, yref, drawn, y_range, panel_pixels(domain))
 
     if origin is not None:
-        mark_shapes, mark_notes = marks(origin, infusion_started_at, infusion_stopped_at, events, len(PANELS), tz)
+        discharged_at = review.discharged_at if review else None
+        mark_shapes, mark_notes = marks(origin, infusion_started_at, infusion_stopped_at, events, len(PANELS), tz,
+                                        discharged_at)
         shapes += mark_shapes
         annotations += mark_notes
+    if origin is not None and review is not None:
+        first, last = (times.min(), times.max()) if has_readings else (None, None)
+        found = phases(origin, first, last, infusion_started_at, infusion_stopped_at, discharged_at)
+        phase_bands, phase_notes = phase_shapes(found, len(PANELS))
+        shapes = phase_bands + shapes
+        annotations += phase_notes
+        ends = [p.end for p in found if p.name != "discharge"] + ([float(x[~np.isnan(x)].max())] if has_readings else [])
+        alert_bars, alert_notes = alert_marks(origin, review.alert_events, review.acks, max(ends, default=0.0), tz)
+        shapes += alert_bars
+        annotations += alert_notes
     if not has_readings:
         annotations.append(dict(text="No readings yet", xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                                 font=dict(size=16, color="#7f8c8d")))

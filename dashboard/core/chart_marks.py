@@ -38,13 +38,14 @@ def _clock(moment: pd.Timestamp, tz: str | None) -> str:
 
 
 def marks(origin: pd.Timestamp, started_at, stopped_at, events: pd.DataFrame | None, rows: int,
-          tz: str | None = None) -> tuple[list[dict], list[dict]]:
-    """Vertical lines through every panel (rows of them) for infusion start/stop and events, with labels above.
+          tz: str | None = None, discharged_at=None) -> tuple[list[dict], list[dict]]:
+    """Vertical lines through every panel (rows of them) for infusion start/stop, the discharge (when given) and
+    events, with labels above.
 
     events: occurred_at, label, optional severity (shown after the label and in its hover text).
     """
     items = []  # (time, label, severity, style)
-    for moment, label in ((started_at, "Infusion start"), (stopped_at, "Infusion stop")):
+    for moment, label in ((started_at, "Infusion start"), (stopped_at, "Infusion stop"), (discharged_at, "Discharge")):
         if moment is not None:
             items.append((utc(moment), label, None, "infusion"))
     if events is not None and len(events):
