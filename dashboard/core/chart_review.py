@@ -130,9 +130,20 @@ def corrections(history: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFram
     why = ["entered in error: " if bool(err) else f"replaced by correction #{int(i)}: "
            for i, err in zip(successor.index, successor["entered_in_error"])]
     replaced = old.assign(why=[w + str(r) for w, r in zip(why, successor["correction_reason"])])
+    voided = successor["entered_in_error"].to_numpy(dtype=bool)
+    for key in VITAL_BY_KEY:
+        if key in replaced:  # a corrected reading's unchanged values are drawn once, by the correction
+            same = replaced[key].to_numpy(dtype="float64") == successor[key].to_numpy(dtype="float64")
+            replaced[key] = replaced[key].where(~(same & ~voided))
     fixes = history[history["is_current"] & ~history["entered_in_error"] & history["supersedes_id"].notna()]
     corrected = fixes.assign(why=[f"correction of #{int(s)}: {r}" for s, r in zip(fixes["supersedes_id"],
                                                                                   fixes["correction_reason"])])
+    # a correction is marked on the vitals it changed only; the values it kept are not news
+    before = by_id.loc[fixes["supersedes_id"].astype("int64")]
+    for key in VITAL_BY_KEY:
+        if key in corrected:
+            same = corrected[key].to_numpy(dtype="float64") == before[key].to_numpy(dtype="float64")
+            corrected[key] = corrected[key].where(~same)
     return replaced.reset_index(drop=True), corrected.reset_index(drop=True)
 
 
