@@ -41,8 +41,9 @@ def _number(value: float) -> str:
 
 
 def export_csv(readings: pd.DataFrame, *, session_code: str, tz: str) -> str:
-    """Readings in force (session_readings' frame) in the template's columns, plus bp_method."""
-    frame = pd.DataFrame({"session_id": session_code,
+    """Readings in force (session_readings' frame) in the template's columns, plus bp_method; the text columns
+    (session code, note) neutralised for spreadsheets."""
+    frame = pd.DataFrame({"session_id": neutralise(session_code),
                           "timestamp": [t.tz_convert(tz).isoformat() for t in readings["measured_at"]]})
     for key in ("sbp", "dbp", "map", "hr", "spo2", "rr", "temp_c"):
         values = readings[key].copy()
