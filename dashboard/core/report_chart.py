@@ -21,6 +21,7 @@ PRINT_POINTS = 600  # per series: a printed panel a few centimetres wide shows n
 AXIS_LABELS = ("BP mmHg", "HR /min", "SpO2 %", "RR /min")
 HEIGHT_RATIOS = (1.5, 1, 1, 1)
 EVENT_COLOR = "#7d3c98"
+CROWDED = 0.04  # labels closer than this share of the time axis would overlap
 LABEL_GAP_PT = 5.5  # limit labels nearer than this to each other are moved apart
 
 
@@ -123,11 +124,17 @@ def _marks(axes, review: SessionReview, origin, times, x, fig) -> None:
     session = review.session
     first, last = (times.min(), times.max()) if len(times) else (None, None)
     found = phases(origin, first, last, session.infusion_started_at, session.infusion_stopped_at, session.discharged_at)
+    span = max((max(p.end for p in found) - min(p.start for p in found)) if found else 1.0, 1.0)
+    tier, last_start = 0, None
     for phase in found:
         for ax in axes:
             ax.axvspan(phase.start, phase.end, color=PHASE_COLORS[phase.name], alpha=0.08, linewidth=0, zorder=0)
-        axes[0].text(phase.start, 1.015, " " + PHASE_LABELS[phase.name], transform=axes[0].get_xaxis_transform(),
-                     fontsize=5.5, color=PHASE_COLORS[phase.name], va="bottom", fontweight="bold")
+        # a label too near the one before goes a row higher, so neither hides the other
+        tier = 1 - tier if last_start is not None and phase.start - last_start < span * 2 * CROWDED else 0
+        last_start = phase.start
+        axes[0].text(phase.start, 1.015 + 0.13 * tier, " " + PHASE_LABELS[phase.name],
+                     transform=axes[0].get_xaxis_transform(), fontsize=5.5, color=PHASE_COLORS[phase.name],
+                     va="bottom", fontweight="bold")
     for moment in (session.infusion_started_at, session.infusion_stopped_at, session.discharged_at):
         if moment is not None:
             minute = float(minutes_from(pd.Series([moment]), origin)[0])
@@ -141,6 +148,7 @@ def _marks(axes, review: SessionReview, origin, times, x, fig) -> None:
                 ax.axvline(minute, color=EVENT_COLOR, linewidth=0.5, linestyle=":", zorder=2)
     end_x = max([p.end for p in found if p.name != "discharge"] + ([float(np.nanmax(x))] if len(x) else [0.0]))
     alerts = review.alert_events
+    labelled = None
     for row in alerts.sort_values("started_at").itertuples() if len(alerts) else ():
         withdrawn = pd.notna(row.withdrawn_at)
         x0 = float(minutes_from(pd.Series([row.started_at]), origin)[0])
@@ -148,6 +156,9 @@ def _marks(axes, review: SessionReview, origin, times, x, fig) -> None:
         color = ALERT_COLORS["withdrawn" if withdrawn else row.priority]
         axes[0].axvspan(x0, max(x1, x0 + 0.5), ymin=0.9, ymax=1.0, color=color, alpha=0.4 if withdrawn else 0.85,
                         linewidth=0, zorder=5)
+        if labelled is not None and x0 - labelled < span * CROWDED:
+            continue  # numbers of alerts a few minutes apart would print over each other: the table lists them
+        labelled = x0
         axes[0].text(x0, 0.95, f" {int(row.id)}", transform=axes[0].get_xaxis_transform(), fontsize=4.6,
                      color="white" if not withdrawn else "#2c3e50", va="center", ha="left", zorder=6,
                      fontweight="bold")

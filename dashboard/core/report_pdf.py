@@ -21,6 +21,7 @@ BOTTOM = 279.4 - 10.0  # the lowest line of text
 CHART_HEIGHT = 96.0
 LINE = 3.6  # mm per line of 7.5 pt text
 LABEL_WIDTH = 31.0  # the summary's labels
+MAX_REASONS = 3  # readiness reasons printed; the rest are counted
 ALERT_COLUMNS = (("#", 8), ("Priority", 14), ("Alert", 66), ("From – until", 26), ("What was done", WIDTH - 114))
 STATE_WORDS = {"stayed_near": "stayed near baseline", "not_back": "not back by the last reading",
                "no_baseline": "no baseline", "no_readings": "not measured"}
@@ -45,6 +46,10 @@ def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
+def after_peak(minutes: float) -> str:
+    return "within a minute of the peak" if minutes < 1 else f"{minutes:.0f} min after the peak"
+
+
 def summary_lines(summary: ReviewSummary, tz: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The summary as (label, text) pairs for two columns: vitals on the left; REMS, limits, readiness right."""
     base = summary.baseline
@@ -60,7 +65,7 @@ def summary_lines(summary: ReviewSummary, tz: str) -> tuple[list[tuple[str, str]
     back = []
     for r in summary.returns:
         name = VITAL_BY_KEY[r.vital].short
-        back.append(f"{name} {_clock(r.back_at, tz)} ({r.minutes_after_peak:.0f} min after peak)" if r.state == "back"
+        back.append(f"{name} {_clock(r.back_at, tz)} ({after_peak(r.minutes_after_peak)})" if r.state == "back"
                     else f"{name} {STATE_WORDS[r.state]}")
     left.append((f"Back near baseline (±{NEAR_BASELINE_PCT:g} %)", "; ".join(back)))
     if summary.monitored_minutes is None:
@@ -70,15 +75,17 @@ def summary_lines(summary: ReviewSummary, tz: str) -> tuple[list[tuple[str, str]
         left.append(("Minutes monitored", f"{summary.monitored_minutes:.0f} (from infusion start {until})"))
     rems = "; ".join(f"{p.label}: {p.text}" + (f" ({_clock(p.at, tz)})" if p.at else "") for p in summary.rems)
     right = [("REMS blood pressures", rems)]
-    beyond = [f"{t.label.replace(' (warning)', '').replace(' (critical)', '')} {t.minutes:.0f} min"
-              for t in summary.beyond if t.minutes >= 0.5]
+    beyond = [f"{t.label.replace(' (warning)', '').replace(' (critical)', '')} "
+              + ("under 1 min" if t.minutes < 0.5 else f"{t.minutes:.0f} min") for t in summary.beyond if t.minutes > 0]
     right.append(("Time beyond limits", "; ".join(beyond) or "none"))
     a = summary.alerts
     right.append(("Alert events", f"{a.events} ({a.high} high, {a.medium} medium); "
                                   f"{a.unacknowledged_high} high not acknowledged"
                   + (f"; {a.withdrawn} withdrawn" if a.withdrawn else "")))
     ready = summary.readiness
-    right.append(("Discharge readiness", "ready" if ready.ok else "not ready: " + "; ".join(ready.reasons)))
+    reasons = ready.reasons[:MAX_REASONS] + ([f"and {len(ready.reasons) - MAX_REASONS} more (see the review page)"]
+                                             if len(ready.reasons) > MAX_REASONS else [])
+    right.append(("Discharge readiness", "ready" if ready.ok else "not ready: " + "; ".join(reasons)))
     return left, right
 
 
