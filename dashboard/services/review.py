@@ -44,7 +44,7 @@ class Review:
         if found is None and text.isdigit():
             found = store_sessions.get_session(self.engine, int(text))
         if found is None:
-            raise NotFound(f"no session {text!r}")
+            raise NotFound(f"no session with code {text!r}")
         return found
 
     def load(self, session_id: int) -> SessionReview:
