@@ -17,8 +17,11 @@ TIER_BASE, TIER_STEP = 1.035, 0.025  # paper heights of the label rows above the
 
 def minutes_from(times: pd.Series, origin: pd.Timestamp) -> np.ndarray:
     """Minutes (float) from origin to each time; naive times count as UTC; NaT gives NaN."""
-    delta = pd.to_datetime(times, utc=True) - utc(origin)
-    return np.asarray(delta / pd.Timedelta(minutes=1), dtype="float64")
+    index = pd.DatetimeIndex(pd.to_datetime(times, utc=True)).as_unit("ns")
+    minutes = (index.asi8 - utc(origin).as_unit("ns").value) / 60e9  # integer nanoseconds: exact, and quick
+    if index.hasnans:
+        minutes[index.isna()] = np.nan
+    return minutes
 
 
 def utc(moment) -> pd.Timestamp:

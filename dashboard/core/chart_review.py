@@ -53,14 +53,13 @@ def phases(origin: pd.Timestamp, first: pd.Timestamp | None, last: pd.Timestamp 
 
 
 def phase_shapes(found: list[Phase], rows: int) -> tuple[list[dict], list[dict]]:
-    """A light band per phase through every panel (below the data and the limit lines), named at the bottom."""
+    """A light band per phase down the whole chart, every panel (below the data and the limit lines), named at
+    the bottom. One shape per phase: the panels share their time axis."""
     shapes, notes = [], []
     for phase in found:
-        for row in range(1, rows + 1):
-            suffix = "" if row == 1 else str(row)
-            shapes.append(dict(type="rect", xref=f"x{suffix}", yref=f"y{suffix} domain", x0=phase.start, x1=phase.end,
-                               y0=0, y1=1, layer="below", line=dict(width=0), fillcolor=PHASE_COLORS[phase.name],
-                               opacity=PHASE_OPACITY, name=f"phase {phase.name}"))
+        shapes.append(dict(type="rect", xref="x", yref="paper", x0=phase.start, x1=phase.end, y0=0, y1=1,
+                           layer="below", line=dict(width=0), fillcolor=PHASE_COLORS[phase.name],
+                           opacity=PHASE_OPACITY, name=f"phase {phase.name}"))
         bottom = str(rows)
         notes.append(dict(x=phase.start, xref=f"x{bottom}", xanchor="left", xshift=2, y=0, yref=f"y{bottom} domain",
                           yanchor="bottom", showarrow=False, text=PHASE_LABELS[phase.name], name=f"phase {phase.name}",

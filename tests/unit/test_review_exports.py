@@ -43,8 +43,8 @@ def test_the_review_chart_shades_the_phases_in_every_panel():
     fig = figure()
     bands = [s for s in fig.layout.shapes if (s.name or "").startswith("phase ")]
     assert sorted({s.name for s in bands}) == ["phase baseline", "phase discharge", "phase infusion", "phase recovery"]
-    assert len(bands) == 4 * 4 and all(s.layer == "below" for s in bands)
-    assert {s.yref for s in bands} == {"y domain", "y2 domain", "y3 domain", "y4 domain"}
+    assert len(bands) == 4 and all(s.layer == "below" for s in bands)
+    assert {(s.xref, s.yref, s.y0, s.y1) for s in bands} == {("x", "paper", 0, 1)}  # down every panel
     assert "Discharge" in {a.text for a in fig.layout.annotations}
     go.Figure(fig.to_dict())  # every element valid for plotly
 
