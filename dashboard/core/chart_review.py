@@ -19,6 +19,7 @@ DISCHARGE_BAND = (3.0, 0.03)  # the discharge band: at least 3 min wide, or 3 % 
 ALERT_COLORS = {"high": "#d62728", "medium": "#e69f00", "low": "#17a2b8", "withdrawn": "#95a5a6"}
 ALERT_LANE = (0.92, 1.0)  # the alert lane: the top of the blood-pressure panel (fraction of its height)
 ACK_COLOR = "#1e7b34"
+ACK_LATE_MIN = 10  # an acknowledgement later than this after the session's last reading gets no tick
 REPLACED_COLOR = "#7f8c8d"
 
 
@@ -72,11 +73,14 @@ def _clock(moment, tz: str | None) -> str:
     return f"{moment.tz_convert(tz):%H:%M}" if tz else f"{moment:%H:%M} UTC"
 
 
-def ack_text(ack, tz: str | None) -> str:
-    """'ana 09:27: Slowed the infusion; Notified the prescriber (called Dr Lee)' (the note as typed)."""
+def ack_text(ack, tz: str | None, since=None) -> str:
+    """'ana 09:27: Slowed the infusion; Notified the prescriber (called Dr Lee)' (the note as typed); with the
+    date when it came more than half a day after `since` (the alert's start)."""
     actions = "; ".join(ack.actions) if isinstance(ack.actions, (list, tuple)) else str(ack.actions)
     note = f" ({ack.note})" if isinstance(ack.note, str) and ack.note else ""
-    return f"{ack.by} {_clock(ack.at, tz)}: {actions}{note}"
+    late = since is not None and utc(ack.at) - utc(since) > pd.Timedelta(hours=12)
+    when = f"{utc(ack.at).tz_convert(tz or 'UTC'):%Y-%m-%d} {_clock(ack.at, tz)}" if late else _clock(ack.at, tz)
+    return f"{ack.by} {when}: {actions}{note}"
 
 
 def alert_marks(origin: pd.Timestamp, alert_events: pd.DataFrame | None, acks: pd.DataFrame | None, end_x: float,
@@ -99,7 +103,7 @@ def alert_marks(origin: pd.Timestamp, alert_events: pd.DataFrame | None, acks: p
         x1 = max(x1, x0 + 0.5)  # an alert that ended at the reading it started at is still seen
         state = "withdrawn (readings corrected)" if withdrawn else (
             "active" if pd.isna(row.ended_at) else f"until {_clock(row.ended_at, tz)}")
-        done = [ack_text(a, tz) for a in by_event.get(int(row.id), pd.DataFrame()).itertuples()]
+        done = [ack_text(a, tz, row.started_at) for a in by_event.get(int(row.id), pd.DataFrame()).itertuples()]
         hover = f"Alert #{int(row.id)}: {row.summary}<br>from {_clock(row.started_at, tz)}, {state}"
         hover = escape(hover).replace("&lt;br&gt;", "<br>")
         hover += "".join(f"<br>acknowledged {escape(text)}" for text in done) or "<br>not acknowledged"
@@ -111,8 +115,11 @@ def alert_marks(origin: pd.Timestamp, alert_events: pd.DataFrame | None, acks: p
                           font=dict(size=9, color="white" if not withdrawn else "#2c3e50")))
         for ack in by_event.get(int(row.id), pd.DataFrame()).itertuples():
             x = float(minutes_from(pd.Series([ack.at]), origin)[0])
+            if x > end_x + ACK_LATE_MIN:
+                continue  # acknowledged long after (the next day): told in the alert's hover, not drawn off the chart
             notes.append(dict(x=x, xref="x", xanchor="center", y=low, yref="y domain", yanchor="top", showarrow=False,
-                              text="✓", hovertext=escape(f"Alert #{int(row.id)} acknowledged by {ack_text(ack, tz)}"),
+                              text="✓", hovertext=escape(f"Alert #{int(row.id)} acknowledged by "
+                                                         f"{ack_text(ack, tz, row.started_at)}"),
                               name=f"ack of alert #{int(row.id)}", font=dict(size=12, color=ACK_COLOR)))
     return shapes, notes
 

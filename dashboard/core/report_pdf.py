@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from dashboard import DISCLAIMER
+from dashboard.core.chart_review import ack_text
 from dashboard.core.review import SessionReview
 from dashboard.core.review_summary import NEAR_BASELINE_PCT, ReviewSummary
 from dashboard.core.vitals import VITAL_BY_KEY
@@ -94,8 +95,7 @@ def _alert_rows(review: SessionReview, tz: str) -> list[tuple[str, ...]]:
     rows = []
     for row in review.alert_events.sort_values("started_at").itertuples():
         done = acks[acks["event_id"] == row.id] if len(acks) else acks
-        what = "; ".join(f"{a.by} {_clock(a.at, tz)}: {', '.join(a.actions)}" + (f" ({a.note})" if a.note else "")
-                         for a in done.itertuples()) or "not acknowledged"
+        what = "; ".join(ack_text(a, tz, row.started_at) for a in done.itertuples()) or "not acknowledged"
         until = "active" if pd.isna(row.ended_at) else _clock(row.ended_at, tz) + (
             " (discharge)" if getattr(row, "ended_at_discharge", False) else "")
         alert = str(row.summary).split(": ", 1)[-1]

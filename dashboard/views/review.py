@@ -145,8 +145,9 @@ def _alerts(data: SessionReview, tz: str) -> None:
         st.caption("No alerts in this session.")
         return
     acks = data.acks
-    done = {int(i): "\n".join(ack_text(a, tz) for a in g.itertuples()) for i, g in acks.groupby("event_id")} \
-        if len(acks) else {}
+    starts = dict(zip(events["id"].astype(int), events["started_at"]))
+    done = {int(i): "\n".join(ack_text(a, tz, starts.get(int(i))) for a in g.itertuples())
+            for i, g in acks.groupby("event_id")} if len(acks) else {}
     st.dataframe(pd.DataFrame({
         "#": events["id"].astype(int),
         "Priority": events["priority"],

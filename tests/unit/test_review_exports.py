@@ -62,6 +62,16 @@ def test_alerts_and_their_acknowledgements_are_on_the_time_line():
     assert "not acknowledged" in notes["alert #12"].hovertext
 
 
+def test_an_acknowledgement_made_the_next_day_is_told_but_not_drawn_off_the_chart():
+    r = review()
+    r.acks.loc[0, "at"] = at(60 * 24)
+    fig = figure(r)
+    notes = {a.name: a for a in fig.layout.annotations}
+    assert "ack of alert #11" not in notes
+    assert "acknowledged ana 2026-11-03 10:30: Notified the prescriber" in notes["alert #11"].hovertext
+    assert max(s.x1 for s in fig.layout.shapes if s.x1 is not None and s.xref in ("x", "x4")) < 200
+
+
 def test_corrections_are_drawn_beside_what_they_replaced():
     marks: dict[tuple, list] = {}
     for t in figure().data:
@@ -151,7 +161,7 @@ def test_the_report_is_one_readable_page(make, n_alerts, tmp_path):
 
 def test_the_report_of_the_sample_says_what_was_done_and_what_stands_in_the_way():
     words = " ".join(text_of(session_report(review(), TZ)).split())
-    assert "ana 10:57: Notified the prescriber, Slowed the infusion (called Dr Lee <b>now</b>)" in words
+    assert "ana 10:57: Notified the prescriber; Slowed the infusion (called Dr Lee <b>now</b>)" in words
     assert "Side effects: Headache (moderate) 11:03; Nausea (mild) 11:15" in words
     assert "not ready: high-priority alert since 10:56 not acknowledged" in words
     assert "before dosing: 138/85 (10:27)" in words
