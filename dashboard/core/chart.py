@@ -51,6 +51,7 @@ PANEL_HEIGHTS = (0.34, 0.22, 0.22, 0.22)
 PANEL_GAP = 0.05
 GRID = "#eef1f4"
 HEIGHT = 820
+ALERT_LANE_ROOM = 0.12  # the BP panel's range grows by this share when alert bars sit along its top
 UNITS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 MARGIN = dict(l=60, r=72, t=120, b=48)  # r: room for the threshold labels beside the panels
 # plotly_white's look without its long template (sent to the browser on every rerun)
@@ -279,6 +280,10 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
                 if key in replaced and replaced[key].notna().any():
                     in_view += [float(replaced[key].min()), float(replaced[key].max())]
         y_range = _y_range(in_view, spo2="spo2" in panel.keys)
+        if y_range is not None and row == 1 and review is not None and review.alert_events is not None \
+                and len(review.alert_events):
+            # room above the highest value for the alert lane, which would hide the readings under it
+            y_range = [y_range[0], y_range[1] + (y_range[1] - y_range[0]) * ALERT_LANE_ROOM]
         if y_range is not None:
             axes["yaxis" + yref[1:]]["range"] = y_range
             annotations += limit_labels(xref, yref, drawn, y_range, panel_pixels(domain))

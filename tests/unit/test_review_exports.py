@@ -60,6 +60,8 @@ def test_alerts_and_their_acknowledgements_are_on_the_time_line():
     assert "ana 10:57: Notified the prescriber; Slowed the infusion" in ack.hovertext
     assert "&lt;b&gt;now&lt;/b&gt;" in ack.hovertext  # a typed note is shown as text, never as markup
     assert "not acknowledged" in notes["alert #12"].hovertext
+    low, high = fig.layout.yaxis.range  # the highest SBP stays below the alert lane (its top 8 %)
+    assert (212 - low) / (high - low) < 0.92
 
 
 def test_an_acknowledgement_made_the_next_day_is_told_but_not_drawn_off_the_chart():
