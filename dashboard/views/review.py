@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.components.context import actor, clinic_tz, engine, require
 from dashboard.components.memo import memo
 from dashboard.components.session_chart import chart_events
+from dashboard.components.signoff_panel import addenda_notice, signature_banner, signoff_panel
 from dashboard.components.text import md_escape
 from dashboard.core.chart import ReviewLayers, build_session_figure
 from dashboard.core.chart_review import ack_text
@@ -194,10 +195,8 @@ def _signatures(data: SessionReview, tz: str) -> None:
     if not data.signoffs:
         st.caption("Not signed yet.")
         return
-    for signed in data.signoffs:
-        st.markdown(md_escape(f"{signed.label}, {_clock(signed.signed_at, tz, '%Y-%m-%d %H:%M')}"))
-        if signed.warnings:
-            st.caption(md_escape("Signed with these gaps shown: " + "; ".join(signed.warnings)))
+    signature_banner(data.signoffs, tz)
+    addenda_notice(data.history, data.events, data.signoffs, tz)
 
 
 def render() -> None:
@@ -221,8 +220,11 @@ def render() -> None:
     _readings(data, tz)
     _downloads(review, data)
     _signatures(data, tz)
-    with st.container(key="review_signoff"):  # Sign-off: the supervisor's signing sits here, under the signatures
-        pass
+    with st.container(key="review_signoff"):  # Sign-off, under the signatures: the signing form, supervisors only
+        if review.actor.can("session.sign_off"):
+            st.markdown("**Sign-off**")
+            signoff_panel(review.engine, review.actor, tz, data.session, show_signatures=False, history=data.history,
+                          events=data.events)
 
 
 render()

@@ -84,3 +84,22 @@ def test_a_trainer_and_an_admin_cannot_open_it(samples, role, user):
     assert not at.exception
     assert "Your role does not give access to this page." in [e.value for e in at.error]
     assert not at.metric and not at.get("plotly_chart")
+
+
+def test_a_supervisor_signs_from_the_review_page_and_a_nurse_sees_only_the_signature(app_env, monkeypatch):
+    from tests.signoff_clinic import PASSWORD, build_clinic
+    monkeypatch.setenv("SIGNIN_FAILURE_DELAY_S", "0")
+    clinic = build_clinic(app_env)
+    clinic.acknowledge()
+    keys = {name: f"signoff_{clinic.session_id}_{name}" for name in ("seen", "password")}
+    at = review_page(clinic.session_id)
+    assert not at.exception and "Not signed yet." in [c.value for c in at.caption]
+    at.checkbox(key=keys["seen"]).check().run()  # the warnings (a discharge override) read
+    at.text_input(key=keys["password"]).input(PASSWORD)
+    next(b for b in at.button if b.label == "Sign the session").click().run()
+    assert not at.exception and not [e.value for e in at.error]
+    banners = [s.value.replace("\\", "") for s in at.success]  # shown escaped: the text as read has no backslash
+    assert any("Signed (reviewed) by Sam Smith" in b and "entries after this are addenda" in b for b in banners)
+    nurse = review_page(clinic.session_id, "nurse", "ana")
+    assert any("Signed (reviewed) by Sam Smith" in s.value.replace("\\", "") for s in nurse.success)
+    assert not [b for b in nurse.button if b.label == "Sign the session"]
