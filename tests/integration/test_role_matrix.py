@@ -31,6 +31,7 @@ from dashboard.services.alerting import ACK_ACTIONS, Alerting
 from dashboard.services.imports import Imports
 from dashboard.services.protocols import Protocols, resolve
 from dashboard.services.records import Records
+from dashboard.services.review import Review
 from dashboard.services.runtime import open_database
 from dashboard.services.signoffs import Signoffs
 from dashboard.store.db import dispose, get_engine, migrate
@@ -257,6 +258,26 @@ MATRIX: dict[str, Row] = {
         writes=True),
     "Imports.export": Row(lambda w, who: Imports(w.engine, who).export("S-0001"), CLINICAL,
                           lambda w, who, got: got.count("\nS-0001,") == 3),
+    # Review
+    "Review.sessions": Row(lambda w, who: Review(w.engine, who).sessions(), CLINICAL,
+                           lambda w, who, got: [s.code for s in got] == ["S-0003", "S-0002", "S-0001"]),
+    "Review.find": Row(lambda w, who: Review(w.engine, who).find("S-0001"), CLINICAL,
+                       lambda w, who, got: got.id == w.ids["S-0001"]),
+    "Review.load": Row(lambda w, who: Review(w.engine, who).load(w.ids["S-0001"]), CLINICAL,
+                       lambda w, who, got: got.readings["sbp"].tolist() == S1_READINGS
+                       and got.events["label"].tolist() == ["Nausea"]
+                       and w.ids["high event"] in got.alert_events["id"].tolist()),
+    "Review.summary": Row(lambda w, who: Review(w.engine, who).summary(w.ids["S-0001"]), CLINICAL,
+                          lambda w, who, got: got.peaks["sbp"].value == 196 and got.alerts.unacknowledged_high >= 1),
+    "Review.signoffs": Row(lambda w, who: Review(w.engine, who).signoffs(w.ids["S-0001"]), CLINICAL,
+                           lambda w, who, got: got == []),
+    "Review.csv": Row(lambda w, who: Review(w.engine, who).csv(w.ids["S-0001"]), CLINICAL,
+                      lambda w, who, got: got.count("\nS-0001,") == 3),
+    "Review.fhir": Row(lambda w, who: Review(w.engine, who).fhir(w.ids["S-0001"]), CLINICAL,
+                       lambda w, who, got: [e["resource"]["component"][0]["valueQuantity"]["value"] for e in got["entry"]
+                                            if e["resource"]["code"]["coding"][0]["code"] == "85354-9"] == S1_READINGS),
+    "Review.report": Row(lambda w, who: Review(w.engine, who).report(w.ids["S-0001"]), CLINICAL,
+                         lambda w, who, got: got.startswith(b"%PDF")),
     # Signoffs
     "Signoffs.signoffs": Row(lambda w, who: Signoffs(w.engine, who, "UTC").signoffs(w.ids["S-0003"]), CLINICAL,
                              lambda w, who, got: [(s.signed_by, s.meaning) for s in got] == [("sam", "reviewed")]),
