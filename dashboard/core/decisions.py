@@ -8,10 +8,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.core.alert_events import group, highest
+from dashboard.core.alert_events import PRIORITY_RANK, RULE_ORDER, group, highest
 from dashboard.core.alerts import evaluate
 from dashboard.core.protocol import Protocol
-from dashboard.core.vitals import VITAL_BY_KEY
+from dashboard.core.vitals import VITAL_BY_KEY, VITAL_KEYS
 
 KEEP_WATCHING = "Keep watching"
 REMEASURE = "Re-measure (check the probe, the cuff and the patient)"
@@ -126,6 +126,11 @@ def rule_label(member) -> str:
     return str(member.message)
 
 
+def _urgency(member) -> tuple[int, int, int]:
+    return (PRIORITY_RANK.get(member.priority, 9), RULE_ORDER.index(member.rule) if member.rule in RULE_ORDER else 9,
+            VITAL_KEYS.index(member.vital) if member.vital in VITAL_KEYS else 9)
+
+
 def _alert_decisions(alerts: pd.DataFrame, origin: pd.Timestamp, protocol: Protocol) -> list[Decision]:
     found = []
     events = group(alerts)
@@ -147,8 +152,8 @@ def _alert_decisions(alerts: pd.DataFrame, origin: pd.Timestamp, protocol: Proto
         if at < 0 and any(r in good for r in (SLOW, STOP)):
             good.append(HOLD)  # before the dose, holding it is right too
         found.append(Decision(
-            at_min=round(at, 3), kind="alert", label=", ".join(dict.fromkeys(map(rule_label,
-                                                                               members.itertuples(index=False)))),
+            at_min=round(at, 3), kind="alert", label=", ".join(dict.fromkeys(rule_label(m) for m in sorted(
+                members.itertuples(index=False), key=_urgency))),
             good=tuple(good), due_min=DUE_WITHIN_MIN.get(priority, 5.0), why=" ".join(whys),
             until_min=None if pd.isna(event.ended_at) else round((event.ended_at - origin).total_seconds() / 60, 3),
             priority=priority))
