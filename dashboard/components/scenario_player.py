@@ -87,15 +87,17 @@ def controls(player: Player, protocol_for: Callable[[], Protocol], protocol_name
 
     waiting = player.pending_min() is not None and player.position() >= player.pending_min() - 1e-6
     cols = st.columns([1, 1, 1.3, 1.3, 2.4])
-    cols[0].button("⏸ Pause" if clock.playing else "▶ Play", key="play_toggle", on_click=toggle,
+    cols[0].button("Pause" if clock.playing else "Play", key="play_toggle", on_click=toggle,
+                   icon=":material/pause:" if clock.playing else ":material/play_arrow:",
                    disabled=waiting or player.state["result"] is not None)
     if "play_speed" not in st.session_state:
         st.session_state["play_speed"] = DEFAULT_SPEED
     cols[1].selectbox("Speed", list(SPEEDS), key="play_speed", on_change=change_speed,
                       help="Replay seconds per second: 60× plays an hour in a minute.")
-    cols[2].button("⏭ Next reading", key="play_next_reading", disabled=waiting,
+    cols[2].button("Next reading", key="play_next_reading", disabled=waiting, icon=":material/skip_next:",
                    on_click=step, args=(lambda at: next_after(player.readings_min, at),))
-    cols[3].button("⏩ Next alert", key="play_next_alert", disabled=waiting, on_click=step, args=(next_alert,))
+    cols[3].button("Next alert", key="play_next_alert", disabled=waiting, on_click=step, args=(next_alert,),
+                   icon=":material/notification_important:")
     if protocol_names:
         cols[4].selectbox("Protocol", protocol_names, key="play_protocol", on_change=_quiet_toasts, args=(player,),
                           help="Switch the protocol mid-replay: the alerts are worked out again under it.")

@@ -222,8 +222,9 @@ def decision_points(readings: pd.DataFrame, sessions: pd.DataFrame, protocol: Pr
     for minute in quiet:
         at = times[times <= minute + 1e-9]
         row = readings.loc[at.index[-1]] if len(at) else readings.iloc[0]
-        found.append(Decision(at_min=float(minute), kind="quiet", label="no alert", good=(KEEP_WATCHING,),
-                              due_min=0.0, why=_quiet_why(row, protocol), until_min=float(minute)))
+        found.append(Decision(at_min=float(minute), kind="quiet", label="no alert: all inside the limits",
+                              good=(KEEP_WATCHING,), due_min=0.0, why=_quiet_why(row, protocol),
+                              until_min=float(minute)))
     for key, change in (overrides or {}).items():
         for i, d in enumerate(found):
             if abs(d.at_min - float(key)) < 1e-6:

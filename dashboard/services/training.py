@@ -118,7 +118,9 @@ class Training:
     def protocol_names(self) -> list[str]:
         """The protocols a trainer may switch a replay to."""
         self.actor.require("scenario.run")
-        return store_protocols.names(self.engine) or [load_protocol(f).name for f in preset_files()]
+        names = store_protocols.names(self.engine) or [load_protocol(f).name for f in preset_files()]
+        default = store_protocols.assigned(self.engine, "clinic", None)
+        return sorted(names, key=lambda n: (n != default, n))
 
     def history(self, code: str) -> pd.DataFrame:
         """Every version of a scenario, newest first, with who made it, when and why."""

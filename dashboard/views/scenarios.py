@@ -48,11 +48,11 @@ def _details(training: Training, code: str, tz: str) -> None:
         "Kind": [d.kind for d in scenario.decisions],
         "What happens": [d.label for d in scenario.decisions],
         "Good responses": [" or ".join(d.good) for d in scenario.decisions],
-        "Due within (min)": [f"{d.due_min:g}" for d in scenario.decisions],
+        "Due within (min)": [f"{d.due_min:g}" if d.kind == "alert" else "—" for d in scenario.decisions],
     }), hide_index=True, width="stretch")
 
     summary = training.class_summary(code)
-    st.subheader("Class summary")
+    st.header("Class summary")
     if not summary.runs:
         st.caption("Nobody has run this scenario in trainee mode yet.")
     else:
@@ -158,7 +158,7 @@ def render() -> None:
         code = st.selectbox("Scenario", list(library), key="lib_scenario",
                             format_func=lambda c: f"{c} · {library[c].title}")
         _details(training, code, tz)
-    st.subheader("New scenario")
+    st.header("New scenario")
     if who.can("scenario.from_session"):
         _from_session(training)
     if who.can("scenario.edit"):
