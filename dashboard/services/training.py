@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard.core.csvfile import ImportOptions, parse_file
+from dashboard.core.csvfile import ImportOptions, NeedsSetting, parse_file
 from dashboard.core.decisions import CHOICES, Decision, decision_points
 from dashboard.core.errors import Conflict
 from dashboard.core.protocol import Protocol, load_protocol, preset_files
@@ -174,9 +174,15 @@ class Training:
         title, goal = _text(title, "title"), _text(goal, "learning goal")
         protocol_named(self.engine, protocol)
         options = options or ImportOptions()
-        if options.session is None and options.session_column is None:
-            options = replace(options, session="scenario")
-        parsed = parse_file(data, options, file_name=file_name)
+        try:
+            parsed = parse_file(data, options, file_name=file_name)
+        except NeedsSetting as error:
+            if error.setting != "session":
+                raise
+            parsed = parse_file(data, replace(options, session="scenario"), file_name=file_name)  # one recording
+        if parsed.rows_accepted == 0 and parsed.problems:
+            first = parsed.problems[0]
+            raise Conflict(f"no line of {parsed.file_name} can be used: line {first.line}: {first.reason}")
         try:
             draft = file_draft(parsed.readings, title=title, goal=goal, protocol=protocol,
                                source=f"Imported file {parsed.file_name}", infusion_min=infusion_min,
