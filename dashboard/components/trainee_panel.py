@@ -25,9 +25,10 @@ def question(player: Player) -> bool:
     decision = run.decisions[index]
     again = any(a.decision == index for a in run.answers)
     if again:
-        prompt = f"Minute {asked:.0f}: the alert is still active. What do you do now?"
+        prompt = (f"Minute {asked:.0f}: the alert from minute {decision.at_min:.0f} ({decision.label}) is still "
+                  "active. What do you do now?")
     elif decision.kind == "alert":
-        prompt = f"Minute {asked:.0f}: an alert has fired. What do you do?"
+        prompt = f"Minute {asked:.0f}: an alert has fired ({decision.label}). What do you do?"
     else:
         prompt = f"Minute {asked:.0f}: what do you do now?"
     key = f"answer_{player.key}_{len(run.answers)}"

@@ -38,7 +38,8 @@ def test_trainee_plays_to_the_first_alert_answers_and_sees_the_score(roles_serve
     answer(page, "Keep watching")
 
     # the replay plays on by itself and stops at the first alert, with the nurse's banner
-    expect(page.get_by_text("Minute 25: an alert has fired. What do you do?")).to_be_visible(timeout=90_000)
+    expect(page.get_by_text(re.compile(r"Minute 25: an alert has fired \(SpO2 beyond critical.*What do you do\?")
+                            )).to_be_visible(timeout=90_000)
     expect(page.get_by_text(re.compile(r"High: SpO2 \d+ beyond critical"))).to_be_visible()
     answer(page, "Give oxygen")
     settle(page)
