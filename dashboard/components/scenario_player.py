@@ -149,7 +149,8 @@ def render(player: Player, protocol_for: Callable[[], Protocol], *, scrub: bool,
         marks = visible_until(scenario.chart_events(), "occurred_at", scenario.started_at, minute)
         stopped_at = scenario.stopped_at if scenario.stopped_at is not None and scenario.stopped_at <= moment else None
         draw_chart(shown, marks, started_at=scenario.started_at, stopped_at=stopped_at, protocol=protocol,
-                   key=f"chart_{player.key}", changed=(len(shown), len(marks), stopped_at is not None, protocol.name))
+                   key=f"chart_{player.key}", changed=(len(shown), len(marks), stopped_at is not None, protocol.name),
+                   tz=REPLAY_TZ)
         _alert_table(scenario, now_alerts)
 
     replay()
