@@ -132,10 +132,8 @@ def render(player: Player, protocol_for: Callable[[], Protocol], *, scrub: bool,
                 on_finish()
             st.rerun()
         start, end = scenario.span_min
-        if scrub:
-            if clock.playing or st.session_state.get("play_minute_for") != player.key:
-                st.session_state["play_minute"] = int(round(minute))
-                st.session_state["play_minute_for"] = player.key
+        if scrub:  # the slider follows the clock (after a seek they agree already)
+            st.session_state["play_minute"] = min(max(int(round(minute)), int(start)), int(round(end)))
             st.slider("Minutes from infusion start", min_value=int(start), max_value=int(round(end)), step=1,
                       key="play_minute", on_change=_seek, args=(player,))
         moment = scenario.moment(minute)

@@ -63,6 +63,9 @@ def test_next_reading_and_next_alert_move_the_clock_and_play_pauses(app_env):
     assert "**Minute -3** of 105" in markdown(at)
     button(at, "Next alert").click().run()
     assert "**Minute 20** of 105" in markdown(at) and alerts_so_far(at) == 1
+    assert at.slider(key="play_minute").value == 20  # the slider follows the clock
+    button(at, "Next alert").click().run()
+    assert "**Minute 25** of 105" in markdown(at) and at.slider(key="play_minute").value == 25
     button(at, "Play").click().run()
     assert "playing" in markdown(at) and any(b.label == "Pause" for b in at.button)
     button(at, "Pause").click().run()
