@@ -214,7 +214,6 @@ def decision_points(readings: pd.DataFrame, sessions: pd.DataFrame, protocol: Pr
     origin = pd.Timestamp(sessions["infusion_started_at"].iloc[0])
     frame = readings.assign(session_id=1)
     alerts = evaluate(frame, sessions, protocol)
-    alerts = alerts.iloc[0:0] if alerts.empty else alerts
     found = _alert_decisions(alerts, origin, protocol) if len(alerts) else []
     times = ((pd.to_datetime(readings["measured_at"], utc=True) - origin).dt.total_seconds() / 60)
     end_min = float(times.max()) if len(times) else 0.0

@@ -68,12 +68,6 @@ class TraineeRun:
     def _answers(self, index: int) -> list[Answer]:
         return [a for a in self.answers if a.decision == index]
 
-    def resolved(self, index: int) -> bool:
-        d, given = self.decisions[index], self._answers(index)
-        if not given:
-            return False
-        return d.kind == "quiet" or any(a.choice in d.good for a in given) or self.next_ask(index) is None
-
     def next_ask(self, index: int) -> float | None:
         """When the decision is asked (again): at its point; after a wrong answer to an alert, at the next
         reading while the alert lasts; None once answered right, or when there is nothing left to ask."""
