@@ -6,10 +6,11 @@ import argparse
 import sys
 
 from dashboard import DISCLAIMER
-from dashboard.cli import alerts, database, grants, imports, protocols, run, sample_data, scenarios, sessions, users
+from dashboard.cli import (alerts, database, grants, imports, protocols, run, sample_data, scenarios, sessions,
+                           signoffs, users)
 
 # In the order `--help` lists them.
-GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, scenarios)
+GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, signoffs, scenarios)
 
 
 def build_parser() -> argparse.ArgumentParser:
