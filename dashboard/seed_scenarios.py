@@ -18,10 +18,8 @@ from dashboard.core.scenarios import Draft, definition_json, from_sample_files, 
 from dashboard.seed import SAMPLE_DIR, read_sample_files
 from dashboard.services.protocols import parse
 from dashboard.services.training import protocol_named
-from dashboard.store import audit
 from dashboard.store import protocols as store_protocols
 from dashboard.store import scenarios as store_scenarios
-from dashboard.store.db import begin
 from dashboard.store.errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -77,12 +75,9 @@ def seed_scenarios(engine: Engine, sample_dir: Path = SAMPLE_DIR, realdata: Path
     for code, title, goal, protocol, source, definition in rows:
         if code in have:
             continue
-        try:
-            with begin(engine) as conn:
-                store_scenarios.add_scenario(conn, code, title=title, goal=goal, protocol=protocol, source=source,
-                                             definition=definition, reason=SEED_REASON, by=SYSTEM_ACTOR.username)
-                audit.record(conn, SYSTEM_ACTOR, "scenario.create", "scenario", code,
-                             after={"code": code, "title": title, "reason": SEED_REASON})
+        try:  # like the protocol presets: shipped content, its version row says who and why (no audit entry)
+            store_scenarios.add_scenario(engine, code, title=title, goal=goal, protocol=protocol, source=source,
+                                         definition=definition, reason=SEED_REASON, by=SYSTEM_ACTOR.username)
         except Conflict:
             continue  # another process starting at the same moment stored it first
     for note in notes:

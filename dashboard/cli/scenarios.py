@@ -74,7 +74,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     from dashboard.services.training import Training
     if args.action == "import":
         return _import(args)
-    db = engine()
+    db = engine(with_scenarios=True)
     training = Training(db, acting(db, args.as_user))
     if args.action == "list":
         items = training.scenarios()
@@ -129,7 +129,7 @@ def _import(args: argparse.Namespace) -> int:
             raise ValueError(f"--start {args.start!r} is not a date and time like 2026-11-02T09:00") from None
     options = ImportOptions(tz=_zone(args.tz), dayfirst=True if args.dayfirst else False if args.monthfirst else None,
                             start=start, mapping=_mapping(args.map))
-    db = engine()
+    db = engine(with_scenarios=True)
     training = Training(db, acting(db, args.as_user))
     scenario = training.import_file(data, file_name=path.name, title=args.title or "", goal=args.goal or "",
                                     protocol=args.protocol or DEFAULT_NAME, options=options,

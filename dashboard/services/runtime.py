@@ -18,15 +18,16 @@ from dashboard.store import grants
 from dashboard.store.db import get_engine, migrate
 
 
-def open_database(url: str | None = None) -> Engine:
-    """The engine for url (default DATABASE_URL), the schema migrated, the shipped protocols and training
-    scenarios stored."""
-    from dashboard.seed_scenarios import seed_scenarios
+def open_database(url: str | None = None, *, with_scenarios: bool = False) -> Engine:
+    """The engine for url (default DATABASE_URL), the schema migrated and the shipped protocols stored; with
+    with_scenarios (the app's start, `seed`, `scenarios`) the shipped training scenarios too, once."""
     url = url or database_url()
     migrate(url)
     engine = get_engine(url)
     bootstrap(engine)
-    seed_scenarios(engine)
+    if with_scenarios:
+        from dashboard.seed_scenarios import seed_scenarios
+        seed_scenarios(engine)
     return engine
 
 

@@ -23,7 +23,7 @@ T0 = (datetime.now(timezone.utc) - timedelta(hours=4)).replace(second=0, microse
 def clinic(database_url):
     """A started database (the shipped scenarios stored) with a trainer, a trainee, a supervisor and one
     discharged session."""
-    engine = open_database(database_url)
+    engine = open_database(database_url, with_scenarios=True)
     accounts = Accounts(engine, SYSTEM_ACTOR)
     for username, role in (("sam", "supervisor"), ("tia", "trainer"), ("tim", "trainee")):
         accounts.add(username, username.title(), role, PASSWORD, must_change=False)

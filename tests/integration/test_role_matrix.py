@@ -487,7 +487,7 @@ def world_source(request, tmp_path_factory):
         def cleanup() -> None:
             for db in made + [name]:
                 cluster.drop_database(db)
-    ids = build_world(open_database(url))
+    ids = build_world(open_database(url, with_scenarios=True))
     dispose(url)  # a copy needs the original closed: SQLite's WAL folded back, no PostgreSQL connections
     source = WorldSource(request.param, ids, copy, empty)
     source.shared_url = copy()

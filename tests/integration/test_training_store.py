@@ -47,7 +47,8 @@ def test_the_shipped_scenarios_are_stored_once(clinic_engine, tmp_path):
     assert every_row(clinic_engine) == before  # nothing stored twice
     items = Training(clinic_engine, TIM).scenarios()
     assert [(s.code, s.version, s.title) for s in items][3] == ("TR-004", 1, "Desaturation with sedation")
-    assert "create" in audit_entries(clinic_engine, SYSTEM_ACTOR, action="scenario.create")["action"].iloc[0]
+    assert audit_entries(clinic_engine, SYSTEM_ACTOR, action="scenario.create").empty  # shipped, like the presets
+    assert {v.created_by for v in store_scenarios.latest_versions(clinic_engine)} == {"system"}
 
 
 def test_the_real_recordings_are_shipped_too_when_they_are_there(clinic_engine, realdata):
