@@ -27,7 +27,8 @@ PAGES = (
     ("sessions.py", "Sessions", ":material/list_alt:", "session.read"),
     ("review.py", "Review", ":material/fact_check:", "session.read"),
     ("protocols.py", "Protocols", ":material/tune:", "protocol.edit"),
-    ("training.py", "Training", ":material/school:", "scenario.run"),
+    ("training.py", "Training", ":material/school:", "scenario.train"),
+    ("scenarios.py", "Scenarios", ":material/video_library:", "scenario.run"),
     ("audit.py", "Audit log", ":material/history:", "audit.read"),
     ("users.py", "Users", ":material/group:", "users.manage"),
 )

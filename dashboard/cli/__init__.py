@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from dashboard import DISCLAIMER
-from dashboard.cli import (alerts, database, grants, imports, protocols, review, run, sample_data, sessions, signoffs,
-                           users)
+from dashboard.cli import (alerts, database, grants, imports, protocols, review, run, sample_data, scenarios,
+                           sessions, signoffs, users)
 
 # In the order `--help` lists them.
-GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, review, signoffs)
+GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, review, signoffs, scenarios)
 
 
 def build_parser() -> argparse.ArgumentParser:

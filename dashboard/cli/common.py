@@ -13,10 +13,11 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
-def engine() -> Engine:
-    """The DATABASE_URL database, migrated and with the shipped protocols stored."""
+def engine(*, with_scenarios: bool = False) -> Engine:
+    """The DATABASE_URL database, migrated and with the shipped protocols (and, when asked, the shipped training
+    scenarios) stored."""
     from dashboard.services.runtime import open_database
-    return open_database()
+    return open_database(with_scenarios=with_scenarios)
 
 
 def safe_url(url: str) -> str:
