@@ -25,6 +25,8 @@ PAGES = (
     ("record.py", "Record", ":material/edit_note:", "reading.write"),
     ("import_vitals.py", "Import", ":material/upload_file:", "reading.write"),
     ("sessions.py", "Sessions", ":material/list_alt:", "session.read"),
+    ("review.py", "Review", ":material/fact_check:", "session.read"),
+    ("patient_series.py", "Patient series", ":material/timeline:", "session.read"),
     ("protocols.py", "Protocols", ":material/tune:", "protocol.edit"),
     ("training.py", "Training", ":material/school:", "scenario.run"),
     ("audit.py", "Audit log", ":material/history:", "audit.read"),

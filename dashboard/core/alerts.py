@@ -383,6 +383,22 @@ def _baseline(s: Series, start_ns: np.ndarray, begins: np.ndarray) -> np.ndarray
     return np.where(at >= 0, medians.to_numpy(dtype="float64")[at], np.nan)
 
 
+def baselines(readings: pd.DataFrame, sessions: pd.DataFrame, keys: tuple[str, ...] = ("sbp", "dbp")) -> pd.DataFrame:
+    """Each session's baseline per vital, as the baseline-change rule takes it (the median of its readings
+    before infusion start): one row per session id of `sessions` (arguments as evaluate's), NaN where none."""
+    prep = prepare(readings, sessions)
+    wanted = pd.Index(sessions["session_id"], name="session_id")
+    found = {}
+    for key in keys:
+        s = prep.series.get(key)
+        if s is None:
+            found[key] = pd.Series(np.nan, index=wanted)
+            continue
+        begins = np.flatnonzero(s.new_session)
+        found[key] = pd.Series(_baseline(s, prep.starts[s.row], begins), index=s.session[begins]).reindex(wanted)
+    return pd.DataFrame(found, index=wanted)
+
+
 def _escalation(frame, session, times, active_by_vital, protocol) -> Episodes:
     """Readings at which enough vitals are outside their limits at once (each holds its state until
     it is measured again)."""

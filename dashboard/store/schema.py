@@ -44,6 +44,9 @@ sessions = Table(
     Column("created_by", String(80), nullable=False),
     Column("protocol_version_id", Integer),  # pinned when the infusion starts; later edits do not change it
 )
+# The sessions list: newest first by day (the id breaks ties), and by the nurse who opened the session.
+Index("ix_sessions_date_id", sessions.c.session_date, sessions.c.id)
+Index("ix_sessions_created_by", sessions.c.created_by)
 
 # Rows are never updated or deleted (database triggers refuse it): a correction is a new row whose
 # supersedes_id names the row it replaces; a unique index allows one successor per version.

@@ -31,6 +31,9 @@ from dashboard.services.alerting import ACK_ACTIONS, Alerting
 from dashboard.services.imports import Imports
 from dashboard.services.protocols import Protocols, resolve
 from dashboard.services.records import Records
+from dashboard.services.patient_series import PatientSeries
+from dashboard.services.session_search import SessionSearch
+from dashboard.core.session_filter import SessionFilter
 from dashboard.services.runtime import open_database
 from dashboard.store.db import dispose, get_engine, migrate
 
@@ -249,6 +252,14 @@ MATRIX: dict[str, Row] = {
         writes=True),
     "Imports.export": Row(lambda w, who: Imports(w.engine, who).export("S-0001"), CLINICAL,
                           lambda w, who, got: got.count("\nS-0001,") == 3),
+    # Sessions list and patient series (read only)
+    "SessionSearch.page": Row(lambda w, who: SessionSearch(w.engine, who).page(SessionFilter(critical=True)), CLINICAL,
+                              lambda w, who, got: (got.total, got.rows["code"].tolist()) == (1, ["S-0001"])),
+    "SessionSearch.choices": Row(lambda w, who: SessionSearch(w.engine, who).choices(), CLINICAL,
+                                 lambda w, who, got: got["protocols"] == [DEFAULT]),
+    "PatientSeries.series": Row(lambda w, who: PatientSeries(w.engine, who).series("P-1"), CLINICAL,
+                                lambda w, who, got: got["peak_sbp"].tolist() == [196]
+                                and got["alerts_high"].tolist() == [1]),
     # Protocols
     "Protocols.names": Row(lambda w, who: Protocols(w.engine, who).names(), CLINICAL,
                            lambda w, who, got: got == [DEFAULT, ESKETAMINE]),
