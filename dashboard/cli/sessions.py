@@ -181,7 +181,7 @@ def _new_alerts(records) -> None:
 
 def _listed(args: argparse.Namespace) -> tuple[list[dict], str]:
     """Every session matching the options, read a page at a time, and the filters in words."""
-    from dashboard.core.session_filter import MAX_PAGE_SIZE
+    from dashboard.core.session_filter import LIST_COLUMNS, MAX_PAGE_SIZE
     from dashboard.services.session_search import SessionSearch
     db = engine()
     search = SessionSearch(db, acting(db, args.as_user))
@@ -189,7 +189,7 @@ def _listed(args: argparse.Namespace) -> tuple[list[dict], str]:
     found, number = [], 1
     while True:
         page = search.page(list_filter(args, number, MAX_PAGE_SIZE))
-        found += page.rows.to_dict("records")
+        found += [dict(zip(LIST_COLUMNS, record)) for record in page.records]
         if number >= page.pages:
             break
         number += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
 import pandas as pd
@@ -95,12 +96,21 @@ class SessionFilter:
 
 @dataclass(frozen=True)
 class SessionPage:
-    """One page of the list: total matching sessions, the page shown, and its rows (LIST_COLUMNS)."""
+    """One page of the list: total matching sessions, the page shown, and its records (tuples in LIST_COLUMNS
+    order, as the database gave them; `rows` is the same as a DataFrame, made when first asked for)."""
 
     total: int
     page: int
     page_size: int
-    rows: pd.DataFrame = field(repr=False)
+    records: tuple[tuple, ...] = field(repr=False)
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.records), columns=list(LIST_COLUMNS))
+
+    @property
+    def ids(self) -> list[int]:
+        return [record[0] for record in self.records]
 
     @property
     def pages(self) -> int:
@@ -113,7 +123,7 @@ class SessionPage:
 
     @property
     def last(self) -> int:
-        return self.first + len(self.rows) - 1 if len(self.rows) else 0
+        return self.first + len(self.records) - 1 if self.records else 0
 
     def count_text(self) -> str:
         """'42 sessions', '1 session', 'No sessions'."""

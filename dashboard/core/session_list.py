@@ -20,21 +20,17 @@ def _nurse(username, full_name) -> str:
     return username or ""
 
 
-def session_list_display(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per session of the page, in the page's order (rows: SessionPage.rows)."""
-    if rows.empty:
-        return pd.DataFrame(columns=COLUMNS)
-    return pd.DataFrame({
-        "Session": rows["code"].to_numpy(),
-        "Patient": rows["patient_code"].to_numpy(),
-        "Date": [f"{d:%Y-%m-%d}" for d in rows["session_date"]],
-        "Infusion #": rows["infusion_number"].astype("Int64").to_numpy(),
-        "Status": rows["status"].to_numpy(),
-        "Protocol": rows["protocol"].to_numpy(),
-        "Nurse": [_nurse(u, n) for u, n in zip(rows["nurse"], rows["nurse_name"])],
-        "Readings": rows["readings"].astype(int).to_numpy(),
-        "High alerts": rows["alerts_high"].astype(int).to_numpy(),
-        "Medium alerts": rows["alerts_medium"].astype(int).to_numpy(),
-        "Alerts to acknowledge": rows["unacknowledged_high"].astype(int).to_numpy(),
-        "Signed": [_signed(m, s) for m, s in zip(rows["signed_meaning"], rows["signer_name"])],
-    })
+def _number(value):
+    return None if value is None or value != value else int(value)  # NaN: no number recorded
+
+
+def session_list_display(records) -> pd.DataFrame:
+    """One row per session of the page, in the page's order (records: SessionPage.records, tuples in
+    LIST_COLUMNS order; a few hundred at most, so plain Python beats per-row pandas access)."""
+    shown = [(code, patient, f"{day:%Y-%m-%d}", _number(number), status, protocol, _nurse(nurse, nurse_name),
+              readings, high, medium, waiting, _signed(meaning, signer))
+             for (_id, code, patient, day, number, status, protocol, nurse, nurse_name, readings, high, medium,
+                  waiting, meaning, _signed_by, signer) in records]
+    table = pd.DataFrame(shown, columns=COLUMNS)
+    table["Infusion #"] = table["Infusion #"].astype("Int64")
+    return table

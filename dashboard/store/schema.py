@@ -78,6 +78,10 @@ Index("ix_readings_session_time", readings.c.session_id, readings.c.measured_at)
 # Partial: originals (supersedes_id NULL) cost the bulk path no index entry.
 Index("uq_readings_supersedes_id", readings.c.supersedes_id, unique=True,
       sqlite_where=readings.c.supersedes_id.isnot(None), postgresql_where=readings.c.supersedes_id.isnot(None))
+# Partial as well: corrections and voids per session, so a session's readings in force are counted from
+# the indexes alone (dashboard/store/session_search.py).
+Index("ix_readings_successors", readings.c.session_id,
+      sqlite_where=readings.c.supersedes_id.isnot(None), postgresql_where=readings.c.supersedes_id.isnot(None))
 
 session_events = Table(
     "session_events", metadata,

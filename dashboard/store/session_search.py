@@ -3,13 +3,12 @@ counted for the page's sessions only (through their indexes), never for the whol
 
 from __future__ import annotations
 
-import pandas as pd
 from sqlalchemy import case, exists, func, select
 
-from dashboard.core.session_filter import LIST_COLUMNS, SessionFilter, SessionPage, last_page
+from dashboard.core.session_filter import SessionFilter, SessionPage, last_page
 from dashboard.core.sessions import STATUSES
 from dashboard.store.db import Bind, connect
-from dashboard.store.readings import in_force_filter
+from dashboard.store.readings import current_filter
 from dashboard.store.schema import alert_event_acks, alert_events, patients, readings, session_signoffs, sessions, users
 
 SORT_COLUMNS = {
@@ -60,9 +59,10 @@ def conditions(f: SessionFilter) -> list:
 
 def _order(f: SessionFilter) -> list:
     column = SORT_COLUMNS[f.sort]
-    if f.descending:
-        return [column.desc().nulls_last(), sessions.c.id.desc()]
-    return [column.asc().nulls_last(), sessions.c.id.asc()]
+    ordered = column.desc() if f.descending else column.asc()
+    if f.sort == "infusion":  # the one nullable sort column: no number last both ways, on both databases
+        ordered = ordered.nulls_last()  # (elsewhere NULLS LAST would keep an index from giving the order)
+    return [ordered, sessions.c.id.desc() if f.descending else sessions.c.id.asc()]
 
 
 def _count(priority: str, *, unacknowledged: bool = False):
@@ -77,38 +77,55 @@ def _latest_signature(column):
             .order_by(session_signoffs.c.signed_at.desc(), session_signoffs.c.id.desc()).limit(1).scalar_subquery())
 
 
-def _details(session_ids: list[int]):
-    """The list's columns for these sessions; each count a correlated subquery over its own index."""
-    readings_in_force = (select(func.count()).select_from(readings)
-                         .where(readings.c.session_id == sessions.c.id).where(in_force_filter()).scalar_subquery())
-    return (select(sessions.c.id, sessions.c.code, patients.c.code.label("patient_code"), sessions.c.session_date,
-                   sessions.c.infusion_number, sessions.c.status, sessions.c.protocol,
-                   sessions.c.created_by.label("nurse"), users.c.full_name.label("nurse_name"),
-                   readings_in_force.label("readings"), _count("high").label("alerts_high"),
-                   _count("medium").label("alerts_medium"),
-                   _count("high", unacknowledged=True).label("unacknowledged_high"),
-                   _latest_signature(session_signoffs.c.meaning).label("signed_meaning"),
-                   _latest_signature(session_signoffs.c.signed_by).label("signed_by"),
-                   _latest_signature(session_signoffs.c.signer_name).label("signer_name"))
-            .select_from(sessions.join(patients, patients.c.id == sessions.c.patient_id)
+def _readings_in_force():
+    """A session's readings in force, from indexes alone: all its rows (the covering (session_id, measured_at)
+    index), less its corrections and voids (the partial successors index), less the voids still in force.
+
+    Exact because the store keeps a correction or void in its original's session and sets entered_in_error on
+    void markers only (dashboard/store/readings.py): each successor takes one replaced row out of force, and a
+    void marker not replaced in turn is out of force itself. The direct in-force test reads every row instead."""
+    every = select(func.count()).select_from(readings).where(readings.c.session_id == sessions.c.id)
+    successors = readings.c.session_id == sessions.c.id, readings.c.supersedes_id.isnot(None)
+    voided = select(func.count()).select_from(readings).where(*successors, readings.c.entered_in_error,
+                                                              current_filter())
+    replacing = select(func.count()).select_from(readings).where(*successors)
+    return every.scalar_subquery() - replacing.scalar_subquery() - voided.scalar_subquery()
+
+
+# The list's columns; each count a correlated subquery over its own index, run for the page's rows only.
+COLUMNS = (
+    sessions.c.id, sessions.c.code, patients.c.code.label("patient_code"), sessions.c.session_date,
+    sessions.c.infusion_number, sessions.c.status, sessions.c.protocol, sessions.c.created_by.label("nurse"),
+    users.c.full_name.label("nurse_name"),
+    _readings_in_force().label("readings"),
+    _count("high").label("alerts_high"), _count("medium").label("alerts_medium"),
+    _count("high", unacknowledged=True).label("unacknowledged_high"),
+    _latest_signature(session_signoffs.c.meaning).label("signed_meaning"),
+    _latest_signature(session_signoffs.c.signed_by).label("signed_by"),
+    _latest_signature(session_signoffs.c.signer_name).label("signer_name"),
+)
+_JOINED = sessions.join(patients, patients.c.id == sessions.c.patient_id)
+
+
+def _page(f: SessionFilter, where: list, page: int):
+    """One statement: the page's session ids chosen first (filtered, sorted, cut), then their columns."""
+    chosen = (select(sessions.c.id).select_from(_JOINED).where(*where).order_by(*_order(f))
+              .limit(f.page_size).offset((page - 1) * f.page_size).subquery("chosen"))
+    return (select(*COLUMNS)
+            .select_from(chosen.join(sessions, sessions.c.id == chosen.c.id)
+                         .join(patients, patients.c.id == sessions.c.patient_id)
                          .outerjoin(users, users.c.username == sessions.c.created_by))
-            .where(sessions.c.id.in_(session_ids)))
+            .order_by(*_order(f)))
 
 
 def search_sessions(bind: Bind, f: SessionFilter) -> SessionPage:
     """The sessions matching f: how many, and the page f asks for (the last page when f's is past the end)."""
-    joined = sessions.join(patients, patients.c.id == sessions.c.patient_id)
     where = conditions(f)
     with connect(bind) as conn:
-        total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
+        total = conn.execute(select(func.count()).select_from(_JOINED).where(*where)).scalar_one()
         page = min(f.page, last_page(total, f.page_size))
-        ids = conn.execute(select(sessions.c.id).select_from(joined).where(*where).order_by(*_order(f))
-                           .limit(f.page_size).offset((page - 1) * f.page_size)).scalars().all()
-        found = conn.execute(_details(list(ids))).all() if ids else []
-    rows = pd.DataFrame(found, columns=list(LIST_COLUMNS))
-    if len(rows):  # back into the page's order
-        rows = rows.set_index("id").loc[list(ids)].reset_index()
-    return SessionPage(total=total, page=page, page_size=f.page_size, rows=rows)
+        found = conn.execute(_page(f, where, page)).all() if total else []
+    return SessionPage(total=total, page=page, page_size=f.page_size, records=tuple(tuple(row) for row in found))
 
 
 def filter_choices(bind: Bind) -> dict[str, list]:

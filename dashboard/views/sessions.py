@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.components.context import engine, require
 from dashboard.components.session_picker import SESSION_KEY
 from dashboard.components.text import md_escape
-from dashboard.core.session_filter import PAGE_SIZES, SORTS, SessionFilter
+from dashboard.core.session_filter import LIST_COLUMNS, PAGE_SIZES, SORTS, SessionFilter
 from dashboard.core.session_list import session_list_display
 from dashboard.core.sessions import STATUSES
 from dashboard.services.session_search import SessionSearch
@@ -45,13 +45,12 @@ def _filters(choices: dict) -> dict:
                 sort=sort, descending=descending)
 
 
-def _record_button(rows) -> None:
+def _record_button(records) -> None:
     """For those who record: the Record page for one of the page's sessions still open."""
-    open_rows = rows[rows["status"] != "discharged"]
-    if open_rows.empty:
+    rows = [dict(zip(LIST_COLUMNS, record)) for record in records]
+    labels = {r["id"]: f"{r['code']} · {r['patient_code']} · {r['status']}" for r in rows if r["status"] != "discharged"}
+    if not labels:
         return
-    labels = dict(zip(open_rows["id"], open_rows["code"] + " · " + open_rows["patient_code"] + " · "
-                      + open_rows["status"]))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     chosen = left.selectbox("Record vitals for an open session of this page", list(labels), format_func=labels.get,
                             key="sessions_record_choice")
@@ -83,16 +82,16 @@ def render() -> None:
     page = search.page(filters)
     described = filters.describe()
     st.markdown(f"**{page.count_text()}**" + (md_escape(f" · {described}") if described else "")
-                + (f" · showing {page.first:,}–{page.last:,}" if page.total > len(page.rows) else ""))
+                + (f" · showing {page.first:,}–{page.last:,}" if page.total > len(page.records) else ""))
     if page.total == 0:
         st.info("No session matches these filters." if described else
                 "No sessions yet. Open one on the Record page, or load the samples: python -m dashboard seed")
         return
-    event = st.dataframe(session_list_display(page.rows), hide_index=True, width="stretch", on_select="rerun",
+    event = st.dataframe(session_list_display(page.records), hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="single-row", key="sessions_table")
     rows = event.selection.rows if event else []
-    if rows and rows[0] < len(page.rows):
-        st.session_state[REVIEW_KEY] = int(page.rows["id"].iloc[rows[0]])
+    if rows and rows[0] < len(page.ids):
+        st.session_state[REVIEW_KEY] = page.ids[rows[0]]
         st.switch_page("views/review.py")
     _set_page(page.page)  # the store moves a page past the end back to the last one
     left, right = st.columns([4, 1], vertical_alignment="center")
@@ -100,7 +99,7 @@ def render() -> None:
         st.pagination(page.pages, key=PAGE_KEY, persist_state=KEEP)
     right.selectbox("Rows per page", PAGE_SIZES, index=1, key="sessions_page_size", persist_state=KEEP)
     if who.can("reading.write"):
-        _record_button(page.rows)
+        _record_button(page.records)
 
 
 render()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from dashboard.core.roles import SYSTEM_ACTOR
 from dashboard.core.session_filter import SessionFilter
+from dashboard.services.records import Records
 from dashboard.services.runtime import open_database
 from dashboard.services.session_search import SessionSearch
 from dashboard.store.db import dispose
@@ -92,6 +93,27 @@ def test_the_columns_of_a_row(search):
     assert (a2["signed_meaning"], a2["signed_by"], a2["signer_name"]) == ("reviewed", "sam", "Sam Smith")
     assert rows.loc["S-B2", "signed_meaning"] == "approved" and pd.isna(a1["signed_meaning"])
     assert rows.loc["S-C1", "nurse"] == "sam" and pd.isna(rows.loc["S-C1", "infusion_number"])
+
+
+def test_reading_counts_from_the_indexes_are_the_readings_in_force(clinic_engine):
+    """The list counts from indexes (all rows less corrections and voids); the direct test reads every row.
+    Chains of corrections and a void of a corrected reading included."""
+    from datetime import datetime, timedelta, timezone
+
+    from dashboard.store.readings import reading_counts
+    records = Records(clinic_engine, SYSTEM_ACTOR, "UTC")
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+    sid = records.open_session(start.date(), patient_code="P-1", new_patient=True, code="S-1")
+    records.start_infusion(sid, start)
+    r = [records.record_reading(sid, {"sbp": str(120 + i), "dbp": "80"}, measured_at=start + timedelta(minutes=i))[1]
+         for i in range(1, 5)]
+    first = records.correct_reading(r[0], {"sbp": "130", "dbp": "80"}, reason="typo")[1]
+    records.correct_reading(first, {"sbp": "131", "dbp": "80"}, reason="typo again")
+    records.void_reading(r[1], reason="wrong patient")
+    records.void_reading(records.correct_reading(r[2], {"sbp": "140", "dbp": "80"}, reason="typo")[1], reason="no")
+    page = SessionSearch(clinic_engine, SYSTEM_ACTOR).page(SessionFilter())
+    assert page.rows["readings"].tolist() == [2] == [reading_counts(clinic_engine)[sid]]
+    assert len(records.readings(sid)) == 2
 
 
 def test_sorting_by_each_column_both_ways(search):

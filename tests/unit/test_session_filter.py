@@ -47,9 +47,10 @@ def row(**values) -> dict:
 
 
 def test_a_page_as_read_in_the_list():
-    rows = pd.DataFrame([row(), row(id=2, code="S-2", nurse="system", nurse_name=None, infusion_number=None,
-                                    signed_meaning=None, signed_by=None, signer_name=None)], columns=list(LIST_COLUMNS))
-    shown = session_list_display(rows)
+    records = [tuple(r.values()) for r in (row(), row(id=2, code="S-2", nurse="system", nurse_name=None,
+                                                     infusion_number=None, signed_meaning=None, signed_by=None,
+                                                     signer_name=None))]
+    shown = session_list_display(records)
     assert shown.iloc[0][["Session", "Date", "Infusion #", "Nurse", "Readings", "High alerts", "Medium alerts",
                           "Signed"]].tolist() == ["S-1", "2026-01-05", 2, "Ana Lopez (ana)", 14, 1, 2,
                                                   "approved by Sam Smith"]
@@ -58,10 +59,11 @@ def test_a_page_as_read_in_the_list():
 
 
 def test_the_count_and_the_rows_shown():
-    rows = pd.DataFrame([row()] * 50, columns=list(LIST_COLUMNS))
-    page = SessionPage(total=120, page=3, page_size=50, rows=rows.iloc[:20])
+    records = tuple(tuple(row(id=i).values()) for i in range(20))
+    page = SessionPage(total=120, page=3, page_size=50, records=records)
     assert (page.count_text(), page.pages, page.first, page.last) == ("120 sessions", 3, 101, 120)
-    assert SessionPage(total=1, page=1, page_size=50, rows=rows.iloc[:1]).count_text() == "1 session"
-    empty = SessionPage(total=0, page=1, page_size=50, rows=rows.iloc[:0])
+    assert page.ids == list(range(20)) and page.rows.columns.tolist() == list(LIST_COLUMNS) and len(page.rows) == 20
+    assert SessionPage(total=1, page=1, page_size=50, records=records[:1]).count_text() == "1 session"
+    empty = SessionPage(total=0, page=1, page_size=50, records=())
     assert (empty.count_text(), empty.pages, empty.first, empty.last) == ("No sessions", 1, 0, 0)
-    assert session_list_display(rows.iloc[:0]).columns[0] == "Session"
+    assert empty.rows.empty and session_list_display(()).columns[0] == "Session"
