@@ -3,7 +3,9 @@ counted for the page's sessions only (through their indexes), never for the whol
 
 from __future__ import annotations
 
-from sqlalchemy import case, exists, func, select
+from functools import lru_cache
+
+from sqlalchemy import bindparam, case, exists, func, select
 
 from dashboard.core.session_filter import SessionFilter, SessionPage, last_page
 from dashboard.core.sessions import STATUSES
@@ -32,37 +34,42 @@ def _not_acknowledged():
     return ~exists().where(alert_event_acks.c.event_id == alert_events.c.id)
 
 
-def conditions(f: SessionFilter) -> list:
-    """The WHERE terms of a filter, over sessions joined to patients."""
-    where = []
-    if f.date_from:
-        where.append(sessions.c.session_date >= f.date_from)
-    if f.date_to:
-        where.append(sessions.c.session_date <= f.date_to)
-    if f.nurse:
-        where.append(sessions.c.created_by == f.nurse)
-    if f.patient:
-        # autoescape: % and _ typed by the user are matched as themselves
-        where.append(patients.c.code.icontains(f.patient, autoescape=True))
-    if f.protocol:
-        where.append(sessions.c.protocol == f.protocol)
-    if f.statuses:
-        where.append(sessions.c.status.in_(f.statuses))
-    if f.critical:
-        where.append(exists().where(_live_events("high")))
-    if f.unacknowledged:
-        where.append(exists().where(_live_events("high") & _not_acknowledged()))
-    if f.not_signed:
-        where.append(~exists().where(session_signoffs.c.session_id == sessions.c.id))
-    return where
+# Each filter, when on: its WHERE term over sessions joined to patients, values bound by name at execution.
+TERMS = {
+    "date_from": lambda: sessions.c.session_date >= bindparam("date_from"),
+    "date_to": lambda: sessions.c.session_date <= bindparam("date_to"),
+    "nurse": lambda: sessions.c.created_by == bindparam("nurse"),
+    # the pattern's own % and _ escaped (like_pattern): what the user typed is matched as it is, in any case
+    "patient": lambda: func.lower(patients.c.code).like(func.lower(bindparam("patient")), escape="/"),
+    "protocol": lambda: sessions.c.protocol == bindparam("protocol"),
+    "statuses": lambda: sessions.c.status.in_(bindparam("statuses", expanding=True)),
+    "critical": lambda: exists().where(_live_events("high")),
+    "unacknowledged": lambda: exists().where(_live_events("high") & _not_acknowledged()),
+    "not_signed": lambda: ~exists().where(session_signoffs.c.session_id == sessions.c.id),
+}
 
 
-def _order(f: SessionFilter) -> list:
-    column = SORT_COLUMNS[f.sort]
-    ordered = column.desc() if f.descending else column.asc()
-    if f.sort == "infusion":  # the one nullable sort column: no number last both ways, on both databases
+def like_pattern(text: str) -> str:
+    """'%' + text + '%' with LIKE's own characters escaped by '/'."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def _values(f: SessionFilter) -> dict:
+    """The filters that are on, with the values their terms bind."""
+    values = {name: value for name, value in f.filters().items() if value}
+    if "patient" in values:
+        values["patient"] = like_pattern(values["patient"])
+    if "statuses" in values:
+        values["statuses"] = list(values["statuses"])
+    return values
+
+
+def _order(sort: str, descending: bool) -> list:
+    column = SORT_COLUMNS[sort]
+    ordered = column.desc() if descending else column.asc()
+    if sort == "infusion":  # the one nullable sort column: no number last both ways, on both databases
         ordered = ordered.nulls_last()  # (elsewhere NULLS LAST would keep an index from giving the order)
-    return [ordered, sessions.c.id.desc() if f.descending else sessions.c.id.asc()]
+    return [ordered, sessions.c.id.desc() if descending else sessions.c.id.asc()]
 
 
 def _count(priority: str, *, unacknowledged: bool = False):
@@ -107,24 +114,34 @@ COLUMNS = (
 _JOINED = sessions.join(patients, patients.c.id == sessions.c.patient_id)
 
 
-def _page(f: SessionFilter, where: list, page: int):
-    """One statement: the page's session ids chosen first (filtered, sorted, cut), then their columns."""
-    chosen = (select(sessions.c.id).select_from(_JOINED).where(*where).order_by(*_order(f))
-              .limit(f.page_size).offset((page - 1) * f.page_size).subquery("chosen"))
-    return (select(*COLUMNS)
+@lru_cache(maxsize=256)
+def _statements(on: frozenset[str], sort: str, descending: bool):
+    """The count and the page for filters of this shape, built once: a rerun binds new values only (SQLAlchemy
+    then finds its compiled form at once instead of walking a new statement)."""
+    where = [TERMS[name]() for name in sorted(on)]
+    order = _order(sort, descending)
+    count = select(func.count()).select_from(_JOINED).where(*where)
+    chosen = (select(sessions.c.id).select_from(_JOINED).where(*where).order_by(*order)
+              .limit(bindparam("page_size")).offset(bindparam("skip")).subquery("chosen"))
+    page = (select(*COLUMNS)
             .select_from(chosen.join(sessions, sessions.c.id == chosen.c.id)
                          .join(patients, patients.c.id == sessions.c.patient_id)
                          .outerjoin(users, users.c.username == sessions.c.created_by))
-            .order_by(*_order(f)))
+            .order_by(*order))
+    return count, page
 
 
 def search_sessions(bind: Bind, f: SessionFilter) -> SessionPage:
-    """The sessions matching f: how many, and the page f asks for (the last page when f's is past the end)."""
-    where = conditions(f)
+    """The sessions matching f: how many, and the page f asks for (the last page when f's is past the end).
+
+    One statement counts, one gives the page (its ids chosen first, then their columns)."""
+    values = _values(f)
+    count, rows = _statements(frozenset(values), f.sort, f.descending)
     with connect(bind) as conn:
-        total = conn.execute(select(func.count()).select_from(_JOINED).where(*where)).scalar_one()
+        total = conn.execute(count, values).scalar_one()
         page = min(f.page, last_page(total, f.page_size))
-        found = conn.execute(_page(f, where, page)).all() if total else []
+        found = conn.execute(rows, {**values, "page_size": f.page_size, "skip": (page - 1) * f.page_size}).all() \
+            if total else []
     return SessionPage(total=total, page=page, page_size=f.page_size, records=tuple(tuple(row) for row in found))
 
 
