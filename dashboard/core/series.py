@@ -113,6 +113,17 @@ def _signed(value) -> str:
     return "" if pd.isna(value) else f"{value:+g}"
 
 
+def _pair(first: str, second: str, between: str = "/") -> str:
+    return f"{first}{between}{second}" if first or second else ""
+
+
+def _dose(mg, per_kg) -> str:
+    """'34 mg (0.50 mg/kg)'."""
+    if pd.isna(mg):
+        return ""
+    return f"{mg:g} mg" + (f" ({per_kg:.2f} mg/kg)" if pd.notna(per_kg) else "")
+
+
 def series_display(table: pd.DataFrame) -> pd.DataFrame:
     """The series as read on the page: one row per infusion, units in the headers."""
     return pd.DataFrame({
@@ -120,15 +131,11 @@ def series_display(table: pd.DataFrame) -> pd.DataFrame:
         "Session": table["code"].to_numpy(),
         "Date": [f"{d:%Y-%m-%d}" for d in table["session_date"]],
         "Phase": table["phase"].to_numpy(),
-        "Dose mg": [_num(v) for v in table["dose_mg"]],
-        "mg/kg": [_num(v, 2) for v in table["dose_mg_per_kg"]],
-        "Peak BP mmHg": [f"{_num(s)}/{_num(d)}" if pd.notna(s) or pd.notna(d) else ""
-                         for s, d in zip(table["peak_sbp"], table["peak_dbp"])],
+        "Dose": [_dose(mg, per_kg) for mg, per_kg in zip(table["dose_mg"], table["dose_mg_per_kg"])],
+        "Peak BP mmHg": [_pair(_num(s), _num(d)) for s, d in zip(table["peak_sbp"], table["peak_dbp"])],
         "Peak HR /min": [_num(v) for v in table["peak_hr"]],
-        "Baseline BP": [f"{_num(s)}/{_num(d)}" if pd.notna(s) or pd.notna(d) else ""
-                        for s, d in zip(table["baseline_sbp"], table["baseline_dbp"])],
-        "Rise SBP": [_signed(v) for v in table["rise_sbp"]],
-        "Rise DBP": [_signed(v) for v in table["rise_dbp"]],
+        "Baseline BP": [_pair(_num(s), _num(d)) for s, d in zip(table["baseline_sbp"], table["baseline_dbp"])],
+        "Rise SBP / DBP": [_pair(_signed(s), _signed(d), " / ") for s, d in zip(table["rise_sbp"], table["rise_dbp"])],
         "High alerts": table["alerts_high"].to_numpy(),
         "Medium alerts": table["alerts_medium"].to_numpy(),
         "Side effects": table["side_effects"].to_numpy(),

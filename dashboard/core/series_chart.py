@@ -27,7 +27,7 @@ def _labels(table: pd.DataFrame) -> list[str]:
 def series_figure(table: pd.DataFrame) -> go.Figure:
     """table: dashboard.core.series.infusion_series (oldest first)."""
     x = _labels(table)
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4],
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14, row_heights=[0.58, 0.42],
                            subplot_titles=("Peaks per infusion (mmHg, /min)", "Largest rise from baseline (mmHg)"))
     for column, name, color in PEAKS:
         figure.add_trace(go.Scatter(x=x, y=table[column], name=name, mode="lines+markers",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-COLUMNS = ["Session", "Patient", "Date", "Infusion #", "Status", "Protocol", "Nurse", "Readings", "High alerts",
-           "Medium alerts", "Alerts to acknowledge", "Signed"]
+# What a review looks for first comes first: alerts and the signature before who, how many and which protocol.
+COLUMNS = ["Session", "Patient", "Date", "Infusion #", "Status", "Alerts to acknowledge", "High alerts",
+           "Medium alerts", "Signed", "Nurse", "Readings", "Protocol"]
 
 
 def _signed(meaning, signer) -> str:
@@ -27,8 +28,8 @@ def _number(value):
 def session_list_display(records) -> pd.DataFrame:
     """One row per session of the page, in the page's order (records: SessionPage.records, tuples in
     LIST_COLUMNS order; a few hundred at most, so plain Python beats per-row pandas access)."""
-    shown = [(code, patient, f"{day:%Y-%m-%d}", _number(number), status, protocol, _nurse(nurse, nurse_name),
-              readings, high, medium, waiting, _signed(meaning, signer))
+    shown = [(code, patient, f"{day:%Y-%m-%d}", _number(number), status, waiting, high, medium,
+              _signed(meaning, signer), _nurse(nurse, nurse_name), readings, protocol)
              for (_id, code, patient, day, number, status, protocol, nurse, nurse_name, readings, high, medium,
                   waiting, meaning, _signed_by, signer) in records]
     table = pd.DataFrame(shown, columns=COLUMNS)

@@ -24,8 +24,8 @@ def render() -> None:
         return
     if st.session_state.get(PATIENT_KEY) not in codes:
         st.session_state.pop(PATIENT_KEY, None)
-    code = st.selectbox("Patient", codes, index=None, key=PATIENT_KEY, placeholder="Choose a patient…",
-                        persist_state="session")
+    code = st.columns([1, 2])[0].selectbox("Patient", codes, index=None, key=PATIENT_KEY,
+                                           placeholder="Choose a patient…", persist_state="session")
     if code is None:
         return
     table = PatientSeries(engine(), who).series(code)
@@ -34,8 +34,11 @@ def render() -> None:
         return
     st.markdown(md_escape(f"{len(table)} infusion{'s' if len(table) != 1 else ''}, "
                           f"{table['session_date'].iloc[0]:%Y-%m-%d} to {table['session_date'].iloc[-1]:%Y-%m-%d}"))
+    small = st.column_config.Column(width="small")
     event = st.dataframe(series_display(table), hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key="series_table")
+                         selection_mode="single-row", key="series_table",
+                         column_config={"Infusion": small, "Phase": small, "High alerts": small,
+                                        "Medium alerts": small})
     st.caption("Rise: the highest reading from infusion start on, minus the baseline (the median of the readings "
                "before the start, as the alerts take it). Deepest sedation is the lowest MOAA/S. "
                "Select a row to open that session's review.")

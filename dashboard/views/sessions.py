@@ -29,17 +29,19 @@ def _filters(choices: dict) -> dict:
     patient = c4.text_input("Patient code contains", key="sessions_patient", persist_state=KEEP, max_chars=40)
     protocol = c5.selectbox("Protocol", choices["protocols"], index=None, key="sessions_protocol", persist_state=KEEP,
                             placeholder="Any protocol")
-    c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 2])
-    statuses = c1.multiselect("Status", STATUSES, key="sessions_status", persist_state=KEEP, placeholder="Any status")
-    unacknowledged = c2.checkbox("Alerts not acknowledged", key="sessions_unacknowledged", persist_state=KEEP,
+    c1, c2, c3 = st.columns([3, 1.5, 1], vertical_alignment="bottom")
+    statuses = c1.multiselect("Status", STATUSES, key="sessions_status", placeholder="Any status",
+                              persist_state=KEEP)
+    sort = c2.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="sessions_sort", persist_state=KEEP)
+    descending = c3.toggle("Descending", value=True, key="sessions_descending", help="Newest, highest or Z first",
+                           persist_state=KEEP)
+    c1, c2, c3, _ = st.columns([1, 1, 1, 1.5])
+    unacknowledged = c1.checkbox("Alerts not acknowledged", key="sessions_unacknowledged", persist_state=KEEP,
                                  help="A high-priority alert event nobody has acknowledged")
-    critical = c3.checkbox("Critical alert", key="sessions_critical", persist_state=KEEP, help="Any high-priority alert event")
-    not_signed = c4.checkbox("Not signed", key="sessions_not_signed", persist_state=KEEP, help="No supervisor signature yet")
-    with c5:
-        left, right = st.columns(2)
-        sort = left.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="sessions_sort", persist_state=KEEP)
-        descending = right.toggle("Descending", value=True, key="sessions_descending", persist_state=KEEP,
-                                  help="Newest, highest or Z first")
+    critical = c2.checkbox("Critical alert", key="sessions_critical", help="Any high-priority alert event",
+                           persist_state=KEEP)
+    not_signed = c3.checkbox("Not signed", key="sessions_not_signed", help="No supervisor signature yet",
+                             persist_state=KEEP)
     return dict(date_from=date_from, date_to=date_to, nurse=nurse, patient=patient, protocol=protocol,
                 statuses=tuple(statuses), unacknowledged=unacknowledged, critical=critical, not_signed=not_signed,
                 sort=sort, descending=descending)
@@ -87,8 +89,10 @@ def render() -> None:
         st.info("No session matches these filters." if described else
                 "No sessions yet. Open one on the Record page, or load the samples: python -m dashboard seed")
         return
+    small = st.column_config.Column(width="small")
     event = st.dataframe(session_list_display(page.records), hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key="sessions_table")
+                         selection_mode="single-row", key="sessions_table",
+                         column_config={"Infusion #": small, "Readings": small})
     rows = event.selection.rows if event else []
     if rows and rows[0] < len(page.ids):
         st.session_state[REVIEW_KEY] = page.ids[rows[0]]

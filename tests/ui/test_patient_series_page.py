@@ -25,10 +25,10 @@ def test_a_patients_infusions_side_by_side_with_their_trend(world, role, user):
     assert not at.exception
     table = at.dataframe[0].value.set_index("Session")
     assert table.index.tolist() == ["S-A1", "S-A2"]
-    assert table.loc["S-A1", ["Infusion", "Phase", "Peak BP mmHg", "Baseline BP", "Rise SBP", "Rise DBP",
+    assert table.loc["S-A1", ["Infusion", "Phase", "Peak BP mmHg", "Baseline BP", "Rise SBP / DBP",
                               "High alerts", "Side effects", "Deepest MOAA/S"]].tolist() == \
-        [1, "induction", "196/80", "118/76", "+78", "+4", 1, "Nausea (mild)", "4"]
-    assert table.loc["S-A2", ["Peak BP mmHg", "Rise SBP"]].tolist() == ["197/80", ""]
+        [1, "induction", "196/80", "118/76", "+78 / +4", 1, "Nausea (mild)", "4"]
+    assert table.loc["S-A2", ["Peak BP mmHg", "Rise SBP / DBP"]].tolist() == ["197/80", ""]
     traces = {trace["name"]: decode(trace["y"]) for trace in chart_spec(at)["data"]}
     assert traces["Peak SBP"] == [196, 197] and traces["SBP rise"][0] == 78
 

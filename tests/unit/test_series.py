@@ -106,10 +106,10 @@ def test_the_baseline_is_the_alert_engines():
 
 def test_as_read_on_the_page(series):
     shown = series_display(series.reset_index()).set_index("Session")
-    assert shown.loc["S-1", ["Date", "Dose mg", "mg/kg", "Peak BP mmHg", "Peak HR /min", "Baseline BP",
-                             "Rise SBP", "Rise DBP", "Deepest MOAA/S", "Highest CADSS"]].tolist() == \
-        ["2026-01-05", "40", "0.50", "162/95", "95", "122/79", "+40", "+16", "3", "22"]
-    assert shown.loc["S-2", ["Dose mg", "Baseline BP", "Rise SBP"]].tolist() == ["", "", ""]
+    assert shown.loc["S-1", ["Date", "Dose", "Peak BP mmHg", "Peak HR /min", "Baseline BP", "Rise SBP / DBP",
+                             "Deepest MOAA/S", "Highest CADSS"]].tolist() == \
+        ["2026-01-05", "40 mg (0.50 mg/kg)", "162/95", "95", "122/79", "+40 / +16", "3", "22"]
+    assert shown.loc["S-2", ["Dose", "Baseline BP", "Rise SBP / DBP"]].tolist() == ["", "", ""]
 
 
 def test_a_patient_without_readings_or_events():
