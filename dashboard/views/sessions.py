@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.components.context import engine, require
 from dashboard.components.session_picker import SESSION_KEY
 from dashboard.components.text import md_escape
+from dashboard.config import database_url
 from dashboard.core.session_filter import LIST_COLUMNS, PAGE_SIZES, SORTS, SessionFilter
 from dashboard.core.session_list import session_list_display
 from dashboard.core.sessions import STATUSES
@@ -66,12 +67,19 @@ def _set_page(number: int) -> None:
         st.session_state[PAGE_KEY] = number
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def _choices(_search: SessionSearch, database: str, role: str) -> dict:
+    """The nurses and protocols in use, read at most once a minute per database (two scans of the sessions
+    table); the role is part of the key, so each role's read went through its own check."""
+    return _search.choices()
+
+
 def render() -> None:
     who = require("session.read")
     search = SessionSearch(engine(), who)
     st.title("Sessions")
     st.caption("Find any session: filter, sort, then select a row to open its review.")
-    asked = _filters(search.choices())
+    asked = _filters(_choices(search, database_url(), who.role))
     size = st.session_state.get("sessions_page_size", PAGE_SIZES[1])
     if st.session_state.get("sessions_asked") != asked:  # other filters or sort: back to the first page
         st.session_state["sessions_asked"] = asked
