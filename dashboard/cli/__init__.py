@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from dashboard import DISCLAIMER
-from dashboard.cli import alerts, database, grants, imports, protocols, run, sample_data, sessions, users
+from dashboard.cli import alerts, database, grants, imports, protocols, run, sample_data, sessions, signoffs, users
 
 # In the order `--help` lists them.
-GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports)
+GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, signoffs)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,6 +35,7 @@ from dashboard.services.patient_series import PatientSeries
 from dashboard.services.session_search import SessionSearch
 from dashboard.core.session_filter import SessionFilter
 from dashboard.services.runtime import open_database
+from dashboard.services.signoffs import Signoffs
 from dashboard.store.db import dispose, get_engine, migrate
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -75,10 +76,17 @@ def build_world(engine: Engine) -> dict[str, int]:
     records.start_infusion(s3, start3)
     records.record_reading(s3, {"sbp": "122", "dbp": "78", "hr": "70"}, measured_at=start3 + timedelta(minutes=5))
     records.stop_infusion(s3, start3 + timedelta(minutes=40))
+    sign_off(engine, ACTORS["supervisor"], s3, "reviewed")  # S-0003 signed, with its gaps as warnings
     alerts = Alerting(engine, SYSTEM_ACTOR).alerts(s1)
     ids["high alert"] = int(alerts[alerts["priority"] == "high"]["id"].iloc[0])
     ids["high event"] = int(alerts[alerts["priority"] == "high"]["event_id"].iloc[0])
     return ids
+
+
+def sign_off(engine: Engine, who: Actor, session_id: int, meaning: str):
+    warnings = Signoffs(engine, SYSTEM_ACTOR, "UTC").check(session_id).warnings
+    return Signoffs(engine, who, "UTC").sign(session_id, password=PASSWORD, meaning=meaning,
+                                             acknowledge_warnings=warnings)
 
 
 @dataclass
@@ -260,6 +268,17 @@ MATRIX: dict[str, Row] = {
     "PatientSeries.series": Row(lambda w, who: PatientSeries(w.engine, who).series("P-1"), CLINICAL,
                                 lambda w, who, got: got["peak_sbp"].tolist() == [196]
                                 and got["alerts_high"].tolist() == [1]),
+    # Signoffs
+    "Signoffs.signoffs": Row(lambda w, who: Signoffs(w.engine, who, "UTC").signoffs(w.ids["S-0003"]), CLINICAL,
+                             lambda w, who, got: [(s.signed_by, s.meaning) for s in got] == [("sam", "reviewed")]),
+    "Signoffs.check": Row(lambda w, who: Signoffs(w.engine, who, "UTC").check(w.ids["S-0001"]), CLINICAL,
+                          lambda w, who, got: any("not acknowledged" in reason for reason in got.refusals),
+                          note="stores nothing"),
+    "Signoffs.sign": Row(
+        lambda w, who: sign_off(w.engine, who, w.ids["S-0003"], "approved"), frozenset({"supervisor"}),
+        both(lambda w, who, got: [(s.signed_by, s.meaning) for s in Signoffs(w.engine, SYSTEM_ACTOR).signoffs(
+            w.ids["S-0003"])] == [("sam", "reviewed"), (who.username, "approved")], "session.sign_off"), writes=True,
+        note="a signature needs a person: not the system"),
     # Protocols
     "Protocols.names": Row(lambda w, who: Protocols(w.engine, who).names(), CLINICAL,
                            lambda w, who, got: got == [DEFAULT, ESKETAMINE]),
@@ -343,6 +362,8 @@ NOT_ROLE_CHECKED = {
     "accounts.setup_code": "the server operator: the one-time code printed on the server console",
     "accounts.announce_setup_code": "start-up: prints the set-up code once when no account exists",
     "runtime.open_database": "the server operator: migrate and store the presets",
+    "accounts.reenter_password": "inside the services only: the password typed again to sign (Signoffs.sign "
+                                 "checks the role first)",
     "runtime.load_sample_sessions": "the server operator: the invented sample sessions",
     "runtime.grant_app_role": "the server operator: PostgreSQL rights, as the schema owner",
 }
