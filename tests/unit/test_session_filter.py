@@ -50,7 +50,7 @@ def test_a_page_as_read_in_the_list():
     records = [tuple(r.values()) for r in (row(), row(id=2, code="S-2", nurse="system", nurse_name=None,
                                                      infusion_number=None, signed_meaning=None, signed_by=None,
                                                      signer_name=None))]
-    shown = session_list_display(records)
+    shown = session_list_display(records).to_pandas()
     assert shown.iloc[0][["Session", "Date", "Infusion #", "Nurse", "Readings", "High alerts", "Medium alerts",
                           "Signed"]].tolist() == ["S-1", "2026-01-05", 2, "Ana Lopez (ana)", 14, 1, 2,
                                                   "approved by Sam Smith"]
@@ -66,4 +66,4 @@ def test_the_count_and_the_rows_shown():
     assert SessionPage(total=1, page=1, page_size=50, records=records[:1]).count_text() == "1 session"
     empty = SessionPage(total=0, page=1, page_size=50, records=())
     assert (empty.count_text(), empty.pages, empty.first, empty.last) == ("No sessions", 1, 0, 0)
-    assert empty.rows.empty and session_list_display(()).columns[0] == "Session"
+    assert empty.rows.empty and session_list_display(()).column_names[0] == "Session"
