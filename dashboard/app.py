@@ -26,6 +26,7 @@ PAGES = (
     ("import_vitals.py", "Import", ":material/upload_file:", "reading.write"),
     ("sessions.py", "Sessions", ":material/list_alt:", "session.read"),
     ("review.py", "Review", ":material/fact_check:", "session.read"),
+    ("patient_series.py", "Patient series", ":material/timeline:", "session.read"),
     ("protocols.py", "Protocols", ":material/tune:", "protocol.edit"),
     ("training.py", "Training", ":material/school:", "scenario.train"),
     ("scenarios.py", "Scenarios", ":material/video_library:", "scenario.run"),

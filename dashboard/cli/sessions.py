@@ -20,15 +20,23 @@ STEPS = {
 }
 
 
+# `sessions list` options when not given (also `sessions` alone)
+LIST_DEFAULTS = {"date_from": None, "date_to": None, "nurse": None, "patient": None, "protocol": None, "status": None,
+                 "unacknowledged": False, "critical": False, "not_signed": False, "sort": "date", "ascending": False}
+
+
 def add_commands(sub) -> None:
     sessions = sub.add_parser(
         "sessions", help="list sessions; open one, start and stop the infusion, discharge, record events",
         description="Every session step, checked by role and audited as on the Record page. Without a step: list.")
-    sessions.set_defaults(func=cmd_list, json=False, as_user=None)
+    sessions.set_defaults(func=cmd_list, json=False, as_user=None, **LIST_DEFAULTS)  # no step: the whole list
     steps = sessions.add_subparsers(dest="step", metavar="STEP")
 
-    listing = steps.add_parser("list", help="every session: patient, date, status, readings, alerts to acknowledge")
+    listing = steps.add_parser("list", help="sessions (all, or those matching the filters): patient, date, status, "
+                                            "nurse, readings, alerts, signature",
+                               description="Sessions, newest first, filtered as on the Sessions page.")
     listing.add_argument("--json", action="store_true", help="print one JSON object")
+    add_list_filters(listing)
     add_as_option(listing)
     listing.set_defaults(func=cmd_list)
 
@@ -71,6 +79,41 @@ def add_commands(sub) -> None:
     event.add_argument("--note")
     add_as_option(event)
     event.set_defaults(func=cmd_event)
+
+
+def add_list_filters(parser: argparse.ArgumentParser) -> None:
+    from dashboard.core.session_filter import SORTS
+    from dashboard.core.sessions import STATUSES
+    parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="sessions on or after this day")
+    parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="sessions on or before this day")
+    parser.add_argument("--nurse", metavar="USERNAME", help="sessions opened by this account")
+    parser.add_argument("--patient", metavar="TEXT", help="patient codes containing this text (any case)")
+    parser.add_argument("--protocol", metavar="NAME", help="sessions under this protocol")
+    parser.add_argument("--status", action="append", choices=STATUSES, help="this status (repeat for several)")
+    parser.add_argument("--unacknowledged", action="store_true",
+                        help="only sessions with a high-priority alert nobody has acknowledged")
+    parser.add_argument("--critical", action="store_true", help="only sessions with a high-priority alert")
+    parser.add_argument("--not-signed", action="store_true", help="only sessions no supervisor has signed")
+    parser.add_argument("--sort", choices=list(SORTS), default="date", help="sort by (default: date)")
+    parser.add_argument("--ascending", action="store_true", help="oldest, lowest or A first (default: the reverse)")
+
+
+def _day(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{flag} {text!r} is not a day like 2026-11-02") from None
+
+
+def list_filter(args: argparse.Namespace, page: int, page_size: int):
+    from dashboard.core.session_filter import SessionFilter
+    return SessionFilter(date_from=_day(args.date_from, "--from"), date_to=_day(args.date_to, "--to"),
+                         nurse=args.nurse, patient=args.patient, protocol=args.protocol,
+                         statuses=tuple(args.status or ()), unacknowledged=args.unacknowledged,
+                         critical=args.critical, not_signed=args.not_signed, sort=args.sort,
+                         descending=not args.ascending, page=page, page_size=page_size)
 
 
 def find_session(records, code_or_id: str):
@@ -136,30 +179,54 @@ def _new_alerts(records) -> None:
         print(f"  new alert ({alert.priority}): {plain(alert.message)}")
 
 
+def _listed(args: argparse.Namespace) -> tuple[list[dict], str]:
+    """Every session matching the options, read a page at a time, and the filters in words."""
+    from dashboard.core.session_filter import LIST_COLUMNS, MAX_PAGE_SIZE
+    from dashboard.services.session_search import SessionSearch
+    db = engine()
+    search = SessionSearch(db, acting(db, args.as_user))
+    first = list_filter(args, 1, MAX_PAGE_SIZE)
+    found, number = [], 1
+    while True:
+        page = search.page(list_filter(args, number, MAX_PAGE_SIZE))
+        found += [dict(zip(LIST_COLUMNS, record)) for record in page.records]
+        if number >= page.pages:
+            break
+        number += 1
+
+    def value(v):
+        return None if v is None or v != v else v  # NaN (a missing number or text) is null
+
+    rows = [{"code": r["code"], "patient": r["patient_code"], "date": r["session_date"].isoformat(),
+             "infusion_number": None if value(r["infusion_number"]) is None else int(r["infusion_number"]),
+             "status": r["status"], "protocol": r["protocol"], "readings": int(r["readings"]),
+             "unacknowledged_high_alerts": int(r["unacknowledged_high"]), "nurse": r["nurse"],
+             "alerts_high": int(r["alerts_high"]), "alerts_medium": int(r["alerts_medium"]),
+             "signed": value(r["signed_meaning"]), "signed_by": value(r["signed_by"])} for r in found]
+    return rows, first.describe()
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     import json
-
-    from dashboard.services.alerting import Alerting
-    records = _records(args)
-    sessions = records.sessions()
-    counts = records.reading_counts()
-    waiting = Alerting(records.engine, records.actor).unacknowledged_high()
-    rows = [{"code": s.code, "patient": s.patient_code, "date": s.session_date.isoformat(),
-             "infusion_number": s.infusion_number, "status": s.status, "protocol": s.protocol,
-             "readings": counts.get(s.id, 0), "unacknowledged_high_alerts": waiting.get(s.id, 0)} for s in sessions]
+    rows, described = _listed(args)
     if args.json:
-        print(json.dumps({"sessions": rows}, ensure_ascii=False))
+        print(json.dumps({"count": len(rows), "sessions": rows}, ensure_ascii=False))
         return 0
     if not rows:
-        print("no sessions yet: open one with `sessions open`, or load the samples with `seed`")
+        print(plain(f"no session matches: {described}") if described else
+              "no sessions yet: open one with `sessions open`, or load the samples with `seed`")
         return 0
-    header = ("SESSION", "PATIENT", "DATE", "INFUSION", "STATUS", "READINGS", "TO ACKNOWLEDGE", "PROTOCOL")
+    header = ("SESSION", "PATIENT", "DATE", "INFUSION", "STATUS", "READINGS", "TO ACKNOWLEDGE", "NURSE", "SIGNED",
+              "PROTOCOL")
     keys = ("code", "patient", "date", "infusion_number", "status", "readings", "unacknowledged_high_alerts",
-            "protocol")
+            "nurse", "signature", "protocol")
+    for row in rows:
+        row["signature"] = f"{row['signed']} ({row['signed_by']})" if row["signed"] else "not signed"
     table = [header] + [tuple(plain("" if row[k] is None else row[k]) for k in keys) for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
     for line in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1])
+    print(plain(f"{len(rows)} session{'s' if len(rows) != 1 else ''}" + (f" ({described})" if described else "")))
     return 0
 
 

@@ -384,28 +384,29 @@ def _baseline(s: Series, start_ns: np.ndarray, begins: np.ndarray) -> np.ndarray
 
 
 def session_baselines(readings: pd.DataFrame, started_at) -> dict[str, float]:
-    """One session's baseline per vital, as the baseline-change rule takes it: the median of its readings before
-    the infusion start (vitals with no such reading, or no start yet, are left out).
-
-    readings: measured_at (UTC) and vital columns, NaN = not measured."""
+    """One session's baseline per vital (see baselines): vitals with no pre-infusion reading, or no start yet,
+    are left out. readings: measured_at (UTC) and vital columns, NaN = not measured."""
     if started_at is None or readings.empty:
         return {}
-    times = _ns(readings["measured_at"])
-    moment = pd.Timestamp(started_at)
-    start = np.full(len(times), (moment if moment.tzinfo else moment.tz_localize("UTC")).as_unit("ns").value)
+    one = pd.DataFrame({"session_id": [0], "infusion_started_at": pd.to_datetime([started_at], utc=True)})
+    row = baselines(readings.assign(session_id=0), one, tuple(k for k in VITAL_KEYS if k in readings)).iloc[0]
+    return {key: float(value) for key, value in row.items() if not np.isnan(value)}
+
+
+def baselines(readings: pd.DataFrame, sessions: pd.DataFrame, keys: tuple[str, ...] = ("sbp", "dbp")) -> pd.DataFrame:
+    """Each session's baseline per vital, as the baseline-change rule takes it (the median of its readings
+    before infusion start): one row per session id of `sessions` (arguments as evaluate's), NaN where none."""
+    prep = prepare(readings, sessions)
+    wanted = pd.Index(sessions["session_id"], name="session_id")
     found = {}
-    for key in VITAL_KEYS:
-        if key not in readings:
+    for key in keys:
+        s = prep.series.get(key)
+        if s is None:
+            found[key] = pd.Series(np.nan, index=wanted)
             continue
-        values = readings[key].to_numpy(dtype="float64")
-        keep = ~np.isnan(values)
-        if not keep.any():
-            continue
-        s = _series(np.zeros(int(keep.sum()), dtype="int64"), times[keep], values[keep], np.flatnonzero(keep))
-        value = _baseline(s, start[keep], np.array([0]))[0]
-        if not np.isnan(value):
-            found[key] = float(value)
-    return found
+        begins = np.flatnonzero(s.new_session)
+        found[key] = pd.Series(_baseline(s, prep.starts[s.row], begins), index=s.session[begins]).reindex(wanted)
+    return pd.DataFrame(found, index=wanted)
 
 
 def _escalation(frame, session, times, active_by_vital, protocol) -> Episodes:

@@ -45,6 +45,9 @@ sessions = Table(
     Column("created_by", String(80), nullable=False),
     Column("protocol_version_id", Integer),  # pinned when the infusion starts; later edits do not change it
 )
+# The sessions list: newest first by day (the id breaks ties), and by the nurse who opened the session.
+Index("ix_sessions_date_id", sessions.c.session_date, sessions.c.id)
+Index("ix_sessions_created_by", sessions.c.created_by)
 
 # Rows are never updated or deleted (database triggers refuse it): a correction is a new row whose
 # supersedes_id names the row it replaces; a unique index allows one successor per version.
@@ -75,6 +78,10 @@ readings = Table(
 Index("ix_readings_session_time", readings.c.session_id, readings.c.measured_at)
 # Partial: originals (supersedes_id NULL) cost the bulk path no index entry.
 Index("uq_readings_supersedes_id", readings.c.supersedes_id, unique=True,
+      sqlite_where=readings.c.supersedes_id.isnot(None), postgresql_where=readings.c.supersedes_id.isnot(None))
+# Partial as well: corrections and voids per session, so a session's readings in force are counted from
+# the indexes alone (dashboard/store/session_search.py).
+Index("ix_readings_successors", readings.c.session_id,
       sqlite_where=readings.c.supersedes_id.isnot(None), postgresql_where=readings.c.supersedes_id.isnot(None))
 
 session_events = Table(

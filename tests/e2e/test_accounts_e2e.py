@@ -10,8 +10,9 @@ from tests.e2e.conftest import PATIENT_MS, printed_setup_code, settle, sidebar_p
 
 PASSWORD = "first admin password 1"
 SIDEBAR = {
-    "nurse": ["Record", "Import", "Sessions", "Password"],
-    "supervisor": ["Record", "Import", "Sessions", "Protocols", "Training", "Scenarios", "Audit log", "Password"],
+    "nurse": ["Record", "Import", "Sessions", "Review", "Patient series", "Password"],
+    "supervisor": ["Record", "Import", "Sessions", "Review", "Patient series", "Protocols", "Training", "Scenarios",
+                   "Audit log", "Password"],
     "trainer": ["Training", "Scenarios", "Password"],
     "trainee": ["Training", "Password"],
     "admin": ["Audit log", "Users", "Password"],

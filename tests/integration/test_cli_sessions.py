@@ -123,7 +123,8 @@ def test_the_list_shows_readings_and_alerts_waiting_for_acknowledgement(run, sta
     (row,) = json.loads(out.stdout)["sessions"]
     assert row == {"code": "S-0007", "patient": "P-7", "date": T0.date().isoformat(), "infusion_number": 2,
                    "status": "infusing", "protocol": "IV ketamine clinic default", "readings": 2,
-                   "unacknowledged_high_alerts": 1}
+                   "unacknowledged_high_alerts": 1, "nurse": "ana", "alerts_high": 1, "alerts_medium": 0,
+                   "signed": None, "signed_by": None}
     table = run("sessions", url=url).stdout.splitlines()  # no step: the list, as before
     assert table[0].split()[:3] == ["SESSION", "PATIENT", "DATE"]
     assert table[1].split()[:6] == ["S-0007", "P-7", T0.date().isoformat(), "2", "infusing", "2"]

@@ -33,6 +33,9 @@ from dashboard.services.protocols import Protocols, resolve
 from dashboard.services.records import Records
 from dashboard.services.review import Review
 from dashboard.services.training import Training
+from dashboard.services.patient_series import PatientSeries
+from dashboard.services.session_search import SessionSearch
+from dashboard.core.session_filter import SessionFilter
 from dashboard.services.runtime import open_database
 from dashboard.services.signoffs import Signoffs
 from dashboard.store.db import dispose, get_engine, migrate
@@ -283,6 +286,14 @@ MATRIX: dict[str, Row] = {
                                             if e["resource"]["code"]["coding"][0]["code"] == "85354-9"] == S1_READINGS),
     "Review.report": Row(lambda w, who: Review(w.engine, who).report(w.ids["S-0001"]), CLINICAL,
                          lambda w, who, got: got.startswith(b"%PDF")),
+    # Sessions list and patient series (read only)
+    "SessionSearch.page": Row(lambda w, who: SessionSearch(w.engine, who).page(SessionFilter(critical=True)), CLINICAL,
+                              lambda w, who, got: (got.total, got.rows["code"].tolist()) == (1, ["S-0001"])),
+    "SessionSearch.choices": Row(lambda w, who: SessionSearch(w.engine, who).choices(), CLINICAL,
+                                 lambda w, who, got: got["protocols"] == [DEFAULT]),
+    "PatientSeries.series": Row(lambda w, who: PatientSeries(w.engine, who).series("P-1"), CLINICAL,
+                                lambda w, who, got: got["peak_sbp"].tolist() == [196]
+                                and got["alerts_high"].tolist() == [1]),
     # Signoffs
     "Signoffs.signoffs": Row(lambda w, who: Signoffs(w.engine, who, "UTC").signoffs(w.ids["S-0003"]), CLINICAL,
                              lambda w, who, got: [(s.signed_by, s.meaning) for s in got] == [("sam", "reviewed")]),

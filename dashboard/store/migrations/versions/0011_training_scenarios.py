@@ -1,7 +1,7 @@
 """Training scenarios, their versions and trainees' results (versions and results append-only).
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from dashboard.store.append_only import create_guard, drop_guard
 APPEND_ONLY = ("scenarios", "scenario_versions", "scenario_results")
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
