@@ -20,7 +20,7 @@ from dashboard.store import audit
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
-from dashboard.store.db import begin
+from dashboard.store.db import begin, hold
 
 SAMPLE_DIR = REPO_ROOT / "sample_data"
 READINGS_FILE, MANIFEST_FILE = "readings.csv", "sessions.json"
@@ -63,6 +63,9 @@ def load_samples(engine: Engine, directory: Path = SAMPLE_DIR, by: str = LOADER)
         if store_sessions.find_session(engine, spec["code"]) is not None:
             continue
         with begin(engine) as conn:  # one session, all or nothing
+            hold(conn, "samples")  # another process loading them at the same moment: one loads each session
+            if store_sessions.find_session(conn, spec["code"]) is not None:
+                continue
             patient_id = store_sessions.find_patient(conn, spec["patient"])
             if patient_id is None:
                 birth = next(p["year_of_birth"] for p in manifest["patients"] if p["code"] == spec["patient"])

@@ -17,7 +17,7 @@ from dashboard.core.clock import utcnow
 from dashboard.core.roles import ROLES, SYSTEM_ACTOR, Actor, PermissionDenied
 from dashboard.store import audit
 from dashboard.store import users as store_users
-from dashboard.store.db import begin
+from dashboard.store.db import begin, hold
 from dashboard.store.errors import Conflict, NotFound, StoreError
 
 LOCK_AFTER = 5  # failed attempts in a row
@@ -139,6 +139,7 @@ def create_first_admin(engine: Engine, code: str, username: str, full_name: str,
         raise SignInFailed("The set-up code is not right: it is printed in the console where the server "
                            "was started.")
     with begin(engine) as conn:
+        hold(conn, "first admin")  # two set-ups at once: only the first creates an admin
         if store_users.count_users(conn):
             raise Conflict("set-up is already done: sign in, or ask an admin for an account")
         store_users.create_user(conn, username, full_name, "admin", password, by="set-up")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
 from dashboard.core.sessions import STATUSES, Session  # noqa: F401  (also imported from here by older code)
-from dashboard.store.db import Bind, begin, connect
+from dashboard.store.db import Bind, begin, connect, hold
 from dashboard.store.errors import Conflict, NotFound
 from dashboard.store.schema import patients, sessions
 
@@ -48,6 +48,7 @@ def create_session(bind: Bind, patient_id: int, session_date: date, *, by: str, 
     try:
         with begin(bind) as conn:
             if code is None:
+                hold(conn, "session code")  # two sessions opened at once must not be given the same code
                 last = conn.execute(select(func.max(sessions.c.id))).scalar_one() or 0
                 code = f"S-{last + 1:04d}"
             return conn.execute(insert(sessions).values(
