@@ -12,7 +12,7 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import DISCLAIMER  # noqa: E402
+from dashboard import DISCLAIMER, oplog  # noqa: E402
 from dashboard.components import auth  # noqa: E402
 from dashboard.components.context import actor, engine  # noqa: E402
 from dashboard.components.text import md_escape  # noqa: E402
@@ -31,6 +31,7 @@ PAGES = (
     ("users.py", "Users", ":material/group:", "users.manage"),
 )
 
+oplog.configure(server=True)  # sign-ins, imports and alerts raised as JSON lines on the server console
 st.set_page_config(page_title="Infusion Vitals", page_icon=":material/monitor_heart:", layout="wide")
 auth.check_idle()
 who = actor()

@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from dashboard import oplog
+    oplog.configure(server=False)
     from dashboard.core.errors import StoreError
     from dashboard.core.roles import PermissionDenied
     try:

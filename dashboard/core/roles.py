@@ -22,6 +22,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"supervisor", "admin"}),
     "scenario.run": frozenset({"trainer", "supervisor"}),
     "users.manage": frozenset({"admin"}),
+    "chair.read": frozenset({"nurse", "supervisor", "admin"}),
+    "chair.manage": frozenset({"supervisor", "admin"}),
 }
 
 

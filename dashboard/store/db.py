@@ -64,6 +64,8 @@ def get_engine(url: str) -> Engine:
                 event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = create_engine(url, pool_pre_ping=True)
+            event.listen(engine, "commit", _run_on_commit)
+            event.listen(engine, "rollback", _drop_on_commit)
             _engines[url] = engine
         return engine
 
@@ -116,6 +118,24 @@ def begin(bind: Bind) -> Iterator[Connection]:
             conn.execution_options(**{WRITE: True})
             with conn.begin():
                 yield conn
+
+
+ON_COMMIT = "iv_on_commit"
+
+
+def on_commit(conn: Connection, fn) -> None:
+    """Call fn() when the caller's transaction commits; never when it rolls back (a log line for a change
+    that was not kept would mislead)."""
+    conn.info.setdefault(ON_COMMIT, []).append(fn)
+
+
+def _run_on_commit(conn: Connection) -> None:
+    for fn in conn.info.pop(ON_COMMIT, []):
+        fn()
+
+
+def _drop_on_commit(conn: Connection) -> None:
+    conn.info.pop(ON_COMMIT, None)
 
 
 def hold(conn: Connection, name: str) -> None:
