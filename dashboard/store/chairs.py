@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.core.board import chair_key
 from dashboard.core.clock import utcnow
 from dashboard.store.db import Bind, begin, connect
 from dashboard.store.errors import Conflict, NotFound
@@ -55,13 +56,7 @@ def list_chairs(bind: Bind, *, retired: bool = False) -> list[Chair]:
         query = query.where(chairs.c.retired_at.is_(None))
     with connect(bind) as conn:
         rows = conn.execute(query).all()
-    return sorted((Chair(*row) for row in rows), key=lambda c: natural_key(c.name))
-
-
-def natural_key(name: str) -> tuple:
-    """'Chair 2' before 'Chair 10'."""
-    import re
-    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name))
+    return sorted((Chair(*row) for row in rows), key=lambda c: chair_key(c.name))
 
 
 def find_chair(bind: Bind, name: str) -> Chair:

@@ -1,0 +1,76 @@
+"""The board's one query: every session in progress (and today's planned ones) with its chair, latest
+reading, last blood pressure and the state of its alert events."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select
+
+from dashboard.core.vitals import VITAL_KEYS
+from dashboard.store.db import Bind, connect
+from dashboard.store.schema import alert_event_acks, alert_events, chairs, patients, readings, sessions
+
+IN_PROGRESS = ("infusing", "recovery")
+COLUMNS = ("session_id", "code", "patient", "status", "session_date", "chair", "protocol_version_id",
+           "infusion_started_at", "infusion_stopped_at",
+           "latest_at", *VITAL_KEYS, "bp_at", "bp_sbp", "bp_dbp",
+           "active_rank", "unacked_high", "unacked_medium")
+RANK = {"high": 2, "medium": 1}  # active_rank: the highest priority among the active events (0: none)
+
+
+def _newest(*where):
+    """The id of a session's newest reading in force that satisfies `where` (an index walk from the end)."""
+    r, successor = readings.alias("r"), readings.alias("successor")
+    return (select(r.c.id)
+            .where(r.c.session_id == sessions.c.id, ~r.c.entered_in_error,
+                   ~exists().where(successor.c.supersedes_id == r.c.id), *[w(r) for w in where])
+            .order_by(r.c.measured_at.desc(), r.c.id.desc()).limit(1).scalar_subquery())
+
+
+def _on_board(today: date):
+    return or_(sessions.c.status.in_(IN_PROGRESS), and_(sessions.c.status == "planned",
+                                                        sessions.c.session_date == today))
+
+
+def _alert_state(today: date):
+    """Per board session: the highest active priority, high events never acknowledged (they latch, as the
+    Record page's banner does), medium events active and never acknowledged."""
+    e = alert_events
+    acked = exists().where(alert_event_acks.c.event_id == e.c.id)
+    rank = case(*[(e.c.priority == p, literal(n)) for p, n in RANK.items()], else_=literal(0))
+    on_board = select(sessions.c.id).where(_on_board(today))
+    return (select(e.c.session_id,
+                   func.max(case((e.c.ended_at.is_(None), rank), else_=literal(0))).label("active_rank"),
+                   func.sum(case((and_(e.c.priority == "high", ~acked), 1), else_=0)).label("unacked_high"),
+                   func.sum(case((and_(e.c.priority == "medium", e.c.ended_at.is_(None), ~acked), 1), else_=0))
+                   .label("unacked_medium"))
+            .where(e.c.withdrawn_at.is_(None), e.c.session_id.in_(on_board))
+            .group_by(e.c.session_id).subquery("alert_state"))
+
+
+def board_query(today: date):
+    base = (select(sessions.c.id.label("session_id"), sessions.c.code, patients.c.code.label("patient"),
+                   sessions.c.status, sessions.c.session_date, chairs.c.name.label("chair"),
+                   sessions.c.protocol_version_id, sessions.c.infusion_started_at, sessions.c.infusion_stopped_at,
+                   _newest().label("latest_id"), _newest(lambda r: r.c.sbp.isnot(None)).label("bp_id"))
+            .join(patients, patients.c.id == sessions.c.patient_id)
+            .outerjoin(chairs, chairs.c.id == sessions.c.chair_id)
+            .where(_on_board(today)).cte("board").prefix_with("MATERIALIZED"))
+    latest, bp, state = readings.alias("latest"), readings.alias("bp"), _alert_state(today)
+    return (select(base.c.session_id, base.c.code, base.c.patient, base.c.status, base.c.session_date, base.c.chair,
+                   base.c.protocol_version_id, base.c.infusion_started_at, base.c.infusion_stopped_at,
+                   latest.c.measured_at.label("latest_at"), *[latest.c[k] for k in VITAL_KEYS],
+                   bp.c.measured_at.label("bp_at"), bp.c.sbp.label("bp_sbp"), bp.c.dbp.label("bp_dbp"),
+                   func.coalesce(state.c.active_rank, 0).cast(Integer).label("active_rank"),
+                   func.coalesce(state.c.unacked_high, 0).cast(Integer).label("unacked_high"),
+                   func.coalesce(state.c.unacked_medium, 0).cast(Integer).label("unacked_medium"))
+            .outerjoin(latest, latest.c.id == base.c.latest_id)
+            .outerjoin(bp, bp.c.id == base.c.bp_id)
+            .outerjoin(state, state.c.session_id == base.c.session_id))
+
+
+def board_rows(bind: Bind, today: date) -> list[dict]:
+    """One dict per session on the board (in no particular order; core.board orders them): COLUMNS."""
+    with connect(bind) as conn:
+        return [dict(row._mapping) for row in conn.execute(board_query(today))]
