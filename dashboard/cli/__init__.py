@@ -6,10 +6,11 @@ import argparse
 import sys
 
 from dashboard import DISCLAIMER
-from dashboard.cli import alerts, database, grants, imports, protocols, run, sample_data, sessions, users
+from dashboard.cli import (alerts, board, chairs, database, grants, imports, operations, protocols, run, sample_data,
+                           sessions, users)
 
 # In the order `--help` lists them.
-GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports)
+GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, board, chairs, operations)
 
 
 def build_parser() -> argparse.ArgumentParser:

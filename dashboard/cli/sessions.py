@@ -54,6 +54,8 @@ def add_commands(sub) -> None:
         parser = steps.add_parser(step, help=f"{help_text}, now or --at")
         parser.add_argument("code", metavar="CODE", help="session code (S-0042) or id")
         parser.add_argument("--at", metavar="ISO-TIME", help="when (default now; no offset: CLINIC_TZ)")
+        if step == "start":
+            parser.add_argument("--chair", metavar="NAME", help="the chair it runs in (see `chairs list`)")
         if step == "discharge":
             parser.add_argument("--override", metavar="REASON",
                                 help="discharge although the checks refuse it, saying why (kept in the audit log)")
@@ -145,7 +147,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     counts = records.reading_counts()
     waiting = Alerting(records.engine, records.actor).unacknowledged_high()
     rows = [{"code": s.code, "patient": s.patient_code, "date": s.session_date.isoformat(),
-             "infusion_number": s.infusion_number, "status": s.status, "protocol": s.protocol,
+             "infusion_number": s.infusion_number, "status": s.status, "chair": s.chair, "protocol": s.protocol,
              "readings": counts.get(s.id, 0), "unacknowledged_high_alerts": waiting.get(s.id, 0)} for s in sessions]
     if args.json:
         print(json.dumps({"sessions": rows}, ensure_ascii=False))
@@ -153,8 +155,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print("no sessions yet: open one with `sessions open`, or load the samples with `seed`")
         return 0
-    header = ("SESSION", "PATIENT", "DATE", "INFUSION", "STATUS", "READINGS", "TO ACKNOWLEDGE", "PROTOCOL")
-    keys = ("code", "patient", "date", "infusion_number", "status", "readings", "unacknowledged_high_alerts",
+    header = ("SESSION", "PATIENT", "DATE", "INFUSION", "STATUS", "CHAIR", "READINGS", "TO ACKNOWLEDGE", "PROTOCOL")
+    keys = ("code", "patient", "date", "infusion_number", "status", "chair", "readings", "unacknowledged_high_alerts",
             "protocol")
     table = [header] + [tuple(plain("" if row[k] is None else row[k]) for k in keys) for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
@@ -212,7 +214,8 @@ def cmd_step(args: argparse.Namespace) -> int:
     records = _records(args)
     session = find_session(records, args.code)
     method = getattr(records, method_name)
-    options = service_options(method, override_reason=("--override", getattr(args, "override", None)))
+    options = service_options(method, override_reason=("--override", getattr(args, "override", None)),
+                              chair=("--chair", getattr(args, "chair", None)))
     method(session.id, at, **options)
     moment = getattr(records.session(session.id), field)
     print(plain(f"{session.code}: {done} at {_local(moment, records.tz)}"))
