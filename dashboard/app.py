@@ -23,12 +23,14 @@ VIEWS = Path(__file__).resolve().parent / "views"
 # page file, title, icon, the action that opens it
 PAGES = (
     ("record.py", "Record", ":material/edit_note:", "reading.write"),
+    ("board.py", "Board", ":material/dashboard:", "session.read"),
     ("import_vitals.py", "Import", ":material/upload_file:", "reading.write"),
     ("sessions.py", "Sessions", ":material/list_alt:", "session.read"),
     ("protocols.py", "Protocols", ":material/tune:", "protocol.edit"),
     ("training.py", "Training", ":material/school:", "scenario.run"),
     ("audit.py", "Audit log", ":material/history:", "audit.read"),
     ("users.py", "Users", ":material/group:", "users.manage"),
+    ("chairs.py", "Chairs", ":material/chair:", "chair.manage"),
 )
 
 oplog.configure(server=True)  # sign-ins, imports and alerts raised as JSON lines on the server console
