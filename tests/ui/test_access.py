@@ -82,12 +82,13 @@ def test_forced_password_change_comes_before_any_page(app_env):
 
 
 PAGES = {"Record vitals": "record.py", "Sessions": "sessions.py", "Protocols": "protocols.py",
-         "Training": "training.py", "Audit log": "audit.py", "Users": "users.py"}
+         "Training": "training.py", "Audit log": "audit.py", "Users": "users.py", "Board": "board.py",
+         "Chairs": "chairs.py"}
 REACHES = {
-    "nurse": {"Record vitals", "Sessions"},
-    "supervisor": {"Record vitals", "Sessions", "Protocols", "Training", "Audit log"},
+    "nurse": {"Record vitals", "Sessions", "Board"},
+    "supervisor": {"Record vitals", "Sessions", "Protocols", "Training", "Audit log", "Board", "Chairs"},
     "trainer": {"Training"},
-    "admin": {"Audit log", "Users"},
+    "admin": {"Audit log", "Users", "Chairs"},
 }
 
 
@@ -105,7 +106,8 @@ def test_role_by_page_matrix(app_env, role, title):
 
 @pytest.mark.parametrize("role, page", [("trainer", "record.py"), ("nurse", "users.py"), ("admin", "sessions.py"),
                                         ("nurse", "protocols.py"), ("trainer", "protocols.py"),
-                                        ("nurse", "audit.py"), ("trainer", "audit.py")])
+                                        ("nurse", "audit.py"), ("trainer", "audit.py"), ("admin", "board.py"),
+                                        ("trainer", "board.py"), ("nurse", "chairs.py")])
 def test_a_page_run_directly_by_the_wrong_role_refuses(app_env, role, page):
     at = AppTest.from_file(str(VIEWS / page), default_timeout=60)
     at.session_state["actor"] = Actor(f"{role}1", role)
