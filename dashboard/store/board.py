@@ -3,9 +3,10 @@ reading, last blood pressure and the state of its alert events."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
+from threading import Lock
 
-from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, case, exists, func, literal, or_, select
 
 from dashboard.core.vitals import VITAL_KEYS
 from dashboard.store.db import Bind, connect
@@ -28,12 +29,12 @@ def _newest(*where):
             .order_by(r.c.measured_at.desc(), r.c.id.desc()).limit(1).scalar_subquery())
 
 
-def _on_board(today: date):
+def _on_board(today):
     return or_(sessions.c.status.in_(IN_PROGRESS), and_(sessions.c.status == "planned",
                                                         sessions.c.session_date == today))
 
 
-def _alert_state(today: date):
+def _alert_state(today):
     """Per board session: the highest active priority, high events never acknowledged (they latch, as the
     Record page's banner does), medium events active and never acknowledged."""
     e = alert_events
@@ -49,7 +50,8 @@ def _alert_state(today: date):
             .group_by(e.c.session_id).subquery("alert_state"))
 
 
-def board_query(today: date):
+def board_query(today):
+    """The board's statement; today: the clinic's date, or a bind parameter standing for it."""
     base = (select(sessions.c.id.label("session_id"), sessions.c.code, patients.c.code.label("patient"),
                    sessions.c.status, sessions.c.session_date, chairs.c.name.label("chair"),
                    sessions.c.protocol_version_id, sessions.c.infusion_started_at, sessions.c.infusion_stopped_at,
@@ -70,7 +72,45 @@ def board_query(today: date):
             .outerjoin(state, state.c.session_id == base.c.session_id))
 
 
+_TIMES = ("infusion_started_at", "infusion_stopped_at", "latest_at", "bp_at")
+_compiled: dict[str, tuple[str, list]] = {}
+_compiled_lock = Lock()
+
+
+def _statement(dialect) -> tuple[str, list]:
+    """The query compiled once per dialect (it is polled every few seconds by every open board): its SQL and
+    its parameters in order, 'today' standing for the clinic's date."""
+    with _compiled_lock:
+        found = _compiled.get(dialect.name)
+        if found is None:
+            compiled = board_query(bindparam("today", value="2000-01-01", type_=String)).compile(
+                dialect=dialect, compile_kwargs={"render_postcompile": True})
+            order = list(compiled.positiontup) if compiled.positional else list(compiled.params)
+            found = _compiled[dialect.name] = (str(compiled), [(name, compiled.params[name]) for name in order])
+        return found
+
+
+def _utc(value) -> datetime | None:
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=timezone.utc)
+
+
 def board_rows(bind: Bind, today: date) -> list[dict]:
     """One dict per session on the board (in no particular order; core.board orders them): COLUMNS."""
     with connect(bind) as conn:
-        return [dict(row._mapping) for row in conn.execute(board_query(today))]
+        sql, params = _statement(conn.dialect)
+        values = [today.isoformat() if name == "today" else value for name, value in params]
+        given = tuple(values) if conn.dialect.paramstyle == "qmark" else \
+            {name: value for (name, _), value in zip(params, values, strict=True)}
+        rows = conn.exec_driver_sql(sql, given).fetchall()
+    found = []
+    for row in rows:
+        item = dict(zip(COLUMNS, row, strict=True))
+        for key in _TIMES:
+            item[key] = _utc(item[key])
+        if isinstance(item["session_date"], str):
+            item["session_date"] = date.fromisoformat(item["session_date"])
+        found.append(item)
+    return found

@@ -88,6 +88,10 @@ readings = Table(
     Column("source_line", Integer),
 )
 Index("ix_readings_session_time", readings.c.session_id, readings.c.measured_at)
+# The newest blood pressure of a session in one step (the board), though a monitor export has one in many rows.
+_has_bp = readings.c.sbp.isnot(None)
+Index("ix_readings_session_bp_time", readings.c.session_id, readings.c.measured_at, sqlite_where=_has_bp,
+      postgresql_where=_has_bp)
 # Partial: originals (supersedes_id NULL) cost the bulk path no index entry.
 Index("uq_readings_supersedes_id", readings.c.supersedes_id, unique=True,
       sqlite_where=readings.c.supersedes_id.isnot(None), postgresql_where=readings.c.supersedes_id.isnot(None))

@@ -1,4 +1,5 @@
-"""Chairs: the clinic's chairs as data, the chair a session runs in, one session at a time per chair.
+"""Chairs: the clinic's chairs as data, the chair a session runs in, one session at a time per chair; the
+board's indexes (sessions by status and day, each session's blood pressures by time).
 
 Revision ID: 0007
 Revises: 0006
@@ -12,6 +13,7 @@ branch_labels = None
 depends_on = None
 
 IN_CHAIR = sa.text('chair_id IS NOT NULL AND discharged_at IS NULL')
+HAS_BP = sa.text('sbp IS NOT NULL')
 
 
 def upgrade() -> None:
@@ -34,9 +36,12 @@ def upgrade() -> None:
     op.create_index('uq_sessions_chair_in_use', 'sessions', ['chair_id'], unique=True,
                     sqlite_where=IN_CHAIR, postgresql_where=IN_CHAIR)
     op.create_index('ix_sessions_status_date', 'sessions', ['status', 'session_date'], unique=False)
+    op.create_index('ix_readings_session_bp_time', 'readings', ['session_id', 'measured_at'], unique=False,
+                    sqlite_where=HAS_BP, postgresql_where=HAS_BP)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_readings_session_bp_time', table_name='readings')
     op.drop_index('ix_sessions_status_date', table_name='sessions')
     op.drop_index('uq_sessions_chair_in_use', table_name='sessions')
     with op.batch_alter_table('sessions') as batch_op:
