@@ -147,6 +147,12 @@ def bp_text(t: Tile) -> str:
     return last[0].upper() + last[1:]
 
 
+def overdue_detail(t: Tile) -> str:
+    """Beside an 'overdue' badge: 'by 5 min · last BP 30 min ago · every 15 min'."""
+    last = "no BP yet" if t.last_bp is None else f"last BP {_ago(t.last_bp['age_min'])}"
+    return f"by {t.overdue_min} min · {last} · every {t.bp_interval_min:g} min"
+
+
 def acknowledgement_text(t: Tile) -> str:
     if not t.unacknowledged:
         return ""

@@ -36,8 +36,10 @@ def _tile(t: Tile, can_open: bool) -> None:
                      icon=":material/warning:" if t.highest_alert else ":material/check_circle:")
             st.markdown(md_escape(words.phase_text(t)))
             st.markdown(md_escape(words.vitals_text(t)))
-            bp = md_escape(words.bp_text(t))
-            st.markdown(f":orange-badge[BP overdue] {bp}" if t.overdue else bp)
+            if t.overdue:
+                st.markdown(f":orange-badge[BP overdue] {md_escape(words.overdue_detail(t))}")
+            else:
+                st.markdown(md_escape(words.bp_text(t)))
             if t.unacknowledged:
                 colour = "red" if t.unacknowledged_high else "orange"
                 st.markdown(f":{colour}-badge[To acknowledge] {md_escape(words.acknowledgement_text(t))}")

@@ -66,6 +66,7 @@ def test_bp_overdue_counts_from_the_infusion_start_or_the_last_bp_after_it_with_
     baseline_only = board.tile(row("S-0001", "Chair 1", started_min=20, bp_min=30), NOW, 15)
     assert baseline_only.overdue and baseline_only.overdue_min == 5  # the pre-infusion BP does not count
     assert board.bp_text(baseline_only) == "BP OVERDUE by 5 min (last BP 30 min ago; every 15 min)"
+    assert board.overdue_detail(baseline_only) == "by 5 min · last BP 30 min ago · every 15 min"
     assert not board.tile(row("S-0002", "Chair 1", bp_min=12), NOW, 15).overdue
     assert board.tile(row("S-0003", "Chair 1", bp_min=12), NOW, 10).overdue  # a protocol asking every 10 min
     never = board.tile(row("S-0004", "Chair 1", started_min=16, latest_min=None, bp_min=None), NOW, 15)
