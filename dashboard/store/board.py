@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from threading import Lock
 
-from sqlalchemy import Integer, String, and_, bindparam, case, exists, func, literal, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, literal, or_, select
 
 from dashboard.core.vitals import VITAL_KEYS
 from dashboard.store.db import Bind, connect
@@ -30,48 +30,53 @@ def _newest(*where):
 
 
 def _on_board(today):
-    return or_(sessions.c.status.in_(IN_PROGRESS), and_(sessions.c.status == "planned",
-                                                        sessions.c.session_date == today))
+    # an IN list the (status, session_date) index can serve: an OR of the two cases would scan every session
+    return and_(sessions.c.status.in_((*IN_PROGRESS, "planned")),
+                or_(sessions.c.status != "planned", sessions.c.session_date == today))
 
 
-def _alert_state(today):
-    """Per board session: the highest active priority, high events never acknowledged (they latch, as the
-    Record page's banner does), medium events active and never acknowledged."""
+def _alert_state():
+    """Per session (correlated, through the session_id index): the highest priority among its active events,
+    its high events never acknowledged (they latch, as the Record page's banner does), its medium events
+    active and never acknowledged."""
     e = alert_events
     acked = exists().where(alert_event_acks.c.event_id == e.c.id)
     rank = case(*[(e.c.priority == p, literal(n)) for p, n in RANK.items()], else_=literal(0))
-    on_board = select(sessions.c.id).where(_on_board(today))
-    return (select(e.c.session_id,
-                   func.max(case((e.c.ended_at.is_(None), rank), else_=literal(0))).label("active_rank"),
-                   func.sum(case((and_(e.c.priority == "high", ~acked), 1), else_=0)).label("unacked_high"),
-                   func.sum(case((and_(e.c.priority == "medium", e.c.ended_at.is_(None), ~acked), 1), else_=0))
-                   .label("unacked_medium"))
-            .where(e.c.withdrawn_at.is_(None), e.c.session_id.in_(on_board))
-            .group_by(e.c.session_id).subquery("alert_state"))
+    mine = (e.c.session_id == sessions.c.id, e.c.withdrawn_at.is_(None))
+
+    def scalar(value, *where):
+        return select(value).where(*mine, *where).scalar_subquery()
+    return (func.coalesce(scalar(func.max(rank), e.c.ended_at.is_(None)), 0),
+            scalar(func.count(), e.c.priority == "high", ~acked),
+            scalar(func.count(), e.c.priority == "medium", e.c.ended_at.is_(None), ~acked))
 
 
 def board_query(today):
-    """The board's statement; today: the clinic's date, or a bind parameter standing for it."""
-    base = (select(sessions.c.id.label("session_id"), sessions.c.code, patients.c.code.label("patient"),
-                   sessions.c.status, sessions.c.session_date, chairs.c.name.label("chair"),
+    """The board's statement; today: the clinic's date, or a bind parameter standing for it. Everything per
+    session is a correlated lookup by index, driven from the (status, session_date) index of sessions."""
+    patient = select(patients.c.code).where(patients.c.id == sessions.c.patient_id).scalar_subquery()
+    chair = select(chairs.c.name).where(chairs.c.id == sessions.c.chair_id).scalar_subquery()
+    active_rank, unacked_high, unacked_medium = _alert_state()
+    base = (select(sessions.c.id.label("session_id"), sessions.c.code, patient.label("patient"),
+                   sessions.c.status, sessions.c.session_date, chair.label("chair"),
                    sessions.c.protocol_version_id, sessions.c.infusion_started_at, sessions.c.infusion_stopped_at,
-                   _newest().label("latest_id"), _newest(lambda r: r.c.sbp.isnot(None)).label("bp_id"))
-            .join(patients, patients.c.id == sessions.c.patient_id)
-            .outerjoin(chairs, chairs.c.id == sessions.c.chair_id)
+                   _newest().label("latest_id"), _newest(lambda r: r.c.sbp.isnot(None)).label("bp_id"),
+                   active_rank.label("active_rank"), unacked_high.label("unacked_high"),
+                   unacked_medium.label("unacked_medium"))
             .where(_on_board(today)).cte("board").prefix_with("MATERIALIZED"))
-    latest, bp, state = readings.alias("latest"), readings.alias("bp"), _alert_state(today)
+    latest, bp = readings.alias("latest"), readings.alias("bp")
     return (select(base.c.session_id, base.c.code, base.c.patient, base.c.status, base.c.session_date, base.c.chair,
                    base.c.protocol_version_id, base.c.infusion_started_at, base.c.infusion_stopped_at,
                    latest.c.measured_at.label("latest_at"), *[latest.c[k] for k in VITAL_KEYS],
                    bp.c.measured_at.label("bp_at"), bp.c.sbp.label("bp_sbp"), bp.c.dbp.label("bp_dbp"),
-                   func.coalesce(state.c.active_rank, 0).cast(Integer).label("active_rank"),
-                   func.coalesce(state.c.unacked_high, 0).cast(Integer).label("unacked_high"),
-                   func.coalesce(state.c.unacked_medium, 0).cast(Integer).label("unacked_medium"))
+                   base.c.active_rank.cast(Integer).label("active_rank"),
+                   base.c.unacked_high.cast(Integer).label("unacked_high"),
+                   base.c.unacked_medium.cast(Integer).label("unacked_medium"))
             .outerjoin(latest, latest.c.id == base.c.latest_id)
-            .outerjoin(bp, bp.c.id == base.c.bp_id)
-            .outerjoin(state, state.c.session_id == base.c.session_id))
+            .outerjoin(bp, bp.c.id == base.c.bp_id))
 
 
+_SESSIONS_FROM = "FROM sessions \nWHERE"
 _TIMES = ("infusion_started_at", "infusion_stopped_at", "latest_at", "bp_at")
 _compiled: dict[str, tuple[str, list]] = {}
 _compiled_lock = Lock()
@@ -83,18 +88,26 @@ def _statement(dialect) -> tuple[str, list]:
     with _compiled_lock:
         found = _compiled.get(dialect.name)
         if found is None:
-            compiled = board_query(bindparam("today", value="2000-01-01", type_=String)).compile(
+            compiled = board_query(bindparam("today", value=date(2000, 1, 1), type_=Date)).compile(
                 dialect=dialect, compile_kwargs={"render_postcompile": True})
             order = list(compiled.positiontup) if compiled.positional else list(compiled.params)
-            found = _compiled[dialect.name] = (str(compiled), [(name, compiled.params[name]) for name in order])
+            sql = str(compiled)
+            if dialect.name == "sqlite":
+                # SQLite's statistics know how many statuses there are, not how few sessions are running: told
+                # nothing, it scans every session ever held instead of the few in the (status, day) index
+                assert sql.count(_SESSIONS_FROM) == 1, "the board's sessions are no longer read in one place"
+                sql = sql.replace(_SESSIONS_FROM, "FROM sessions INDEXED BY ix_sessions_status_date \nWHERE")
+            found = _compiled[dialect.name] = (sql, [(name, compiled.params[name]) for name in order])
         return found
 
 
 def _utc(value) -> datetime | None:
+    """Aware UTC from the driver's naive UTC (PostgreSQL: a datetime; SQLite: its text)."""
     if value is None:
         return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return moment.replace(tzinfo=timezone.utc)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    return value.replace(tzinfo=timezone.utc)
 
 
 def board_rows(bind: Bind, today: date) -> list[dict]:
