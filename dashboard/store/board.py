@@ -16,7 +16,7 @@ IN_PROGRESS = ("infusing", "recovery")
 COLUMNS = ("session_id", "code", "patient", "status", "session_date", "chair", "protocol_version_id",
            "infusion_started_at", "infusion_stopped_at",
            "latest_at", *VITAL_KEYS, "bp_at", "bp_sbp", "bp_dbp",
-           "active_rank", "unacked_high", "unacked_medium")
+           "alert_state")
 RANK = {"high": 2, "medium": 1}  # active_rank: the highest priority among the active events (0: none)
 
 
@@ -36,19 +36,23 @@ def _on_board(today):
 
 
 def _alert_state():
-    """Per session (correlated, through the session_id index): the highest priority among its active events,
-    its high events never acknowledged (they latch, as the Record page's banner does), its medium events
-    active and never acknowledged."""
+    """Per session, in one pass over its events (the session_id index): the highest priority among its active
+    events, its high events never acknowledged (they latch, as the Record page's banner does), its medium events
+    active and never acknowledged; packed as rank + 1000 x medium + 1,000,000 x high (see _unpack)."""
     e = alert_events
     acked = exists().where(alert_event_acks.c.event_id == e.c.id)
-    rank = case(*[(e.c.priority == p, literal(n)) for p, n in RANK.items()], else_=literal(0))
-    mine = (e.c.session_id == sessions.c.id, e.c.withdrawn_at.is_(None))
+    rank = case(*[(and_(e.c.ended_at.is_(None), e.c.priority == p), literal(n)) for p, n in RANK.items()],
+                else_=literal(0))
+    high = case((and_(e.c.priority == "high", ~acked), literal(1_000_000)), else_=literal(0))
+    medium = case((and_(e.c.priority == "medium", e.c.ended_at.is_(None), ~acked), literal(1_000)), else_=literal(0))
+    return (select(func.coalesce(func.max(rank) + func.sum(high) + func.sum(medium), 0))
+            .where(e.c.session_id == sessions.c.id, e.c.withdrawn_at.is_(None)).scalar_subquery())
 
-    def scalar(value, *where):
-        return select(value).where(*mine, *where).scalar_subquery()
-    return (func.coalesce(scalar(func.max(rank), e.c.ended_at.is_(None)), 0),
-            scalar(func.count(), e.c.priority == "high", ~acked),
-            scalar(func.count(), e.c.priority == "medium", e.c.ended_at.is_(None), ~acked))
+
+def _unpack(packed: int) -> tuple[int, int, int]:
+    """(active_rank, unacked_high, unacked_medium) from _alert_state's one number."""
+    packed = int(packed or 0)
+    return packed % 1000, packed // 1_000_000, packed // 1000 % 1000
 
 
 def board_query(today):
@@ -56,22 +60,18 @@ def board_query(today):
     session is a correlated lookup by index, driven from the (status, session_date) index of sessions."""
     patient = select(patients.c.code).where(patients.c.id == sessions.c.patient_id).scalar_subquery()
     chair = select(chairs.c.name).where(chairs.c.id == sessions.c.chair_id).scalar_subquery()
-    active_rank, unacked_high, unacked_medium = _alert_state()
     base = (select(sessions.c.id.label("session_id"), sessions.c.code, patient.label("patient"),
                    sessions.c.status, sessions.c.session_date, chair.label("chair"),
                    sessions.c.protocol_version_id, sessions.c.infusion_started_at, sessions.c.infusion_stopped_at,
                    _newest().label("latest_id"), _newest(lambda r: r.c.sbp.isnot(None)).label("bp_id"),
-                   active_rank.label("active_rank"), unacked_high.label("unacked_high"),
-                   unacked_medium.label("unacked_medium"))
-            .where(_on_board(today)).cte("board").prefix_with("MATERIALIZED"))
+                   _alert_state().label("alert_state"))
+            .where(_on_board(today)).cte("board"))
     latest, bp = readings.alias("latest"), readings.alias("bp")
     return (select(base.c.session_id, base.c.code, base.c.patient, base.c.status, base.c.session_date, base.c.chair,
                    base.c.protocol_version_id, base.c.infusion_started_at, base.c.infusion_stopped_at,
                    latest.c.measured_at.label("latest_at"), *[latest.c[k] for k in VITAL_KEYS],
                    bp.c.measured_at.label("bp_at"), bp.c.sbp.label("bp_sbp"), bp.c.dbp.label("bp_dbp"),
-                   base.c.active_rank.cast(Integer).label("active_rank"),
-                   base.c.unacked_high.cast(Integer).label("unacked_high"),
-                   base.c.unacked_medium.cast(Integer).label("unacked_medium"))
+                   base.c.alert_state.cast(Integer).label("alert_state"))
             .outerjoin(latest, latest.c.id == base.c.latest_id)
             .outerjoin(bp, bp.c.id == base.c.bp_id))
 
@@ -111,7 +111,8 @@ def _utc(value) -> datetime | None:
 
 
 def board_rows(bind: Bind, today: date) -> list[dict]:
-    """One dict per session on the board (in no particular order; core.board orders them): COLUMNS."""
+    """One dict per session on the board (in no particular order; core.board orders them): COLUMNS, with
+    alert_state read as active_rank, unacked_high and unacked_medium."""
     with connect(bind) as conn:
         sql, params = _statement(conn.dialect)
         values = [today.isoformat() if name == "today" else value for name, value in params]
@@ -121,6 +122,7 @@ def board_rows(bind: Bind, today: date) -> list[dict]:
     found = []
     for row in rows:
         item = dict(zip(COLUMNS, row, strict=True))
+        item["active_rank"], item["unacked_high"], item["unacked_medium"] = _unpack(item.pop("alert_state"))
         for key in _TIMES:
             item[key] = _utc(item[key])
         if isinstance(item["session_date"], str):
