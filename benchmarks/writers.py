@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,27 +57,73 @@ def writers_case(quick: bool) -> Case:
             assert worker.stdout.readline().strip() == "ready"
 
     def together() -> None:
-        for worker, sid in zip(state["workers"], state["sessions"], strict=True):
-            worker.stdin.write(f"go {sid} {per_session}\n")
-            worker.stdin.flush()
-        _finish(state["workers"])
+        stop = threading.Event()
+        watcher = threading.Thread(target=_watch_locks, args=(cluster.dsn("writers"), stop, state))
+        watcher.start()
+        with _cpu(state, "together"):
+            for worker, sid in zip(state["workers"], state["sessions"], strict=True):
+                worker.stdin.write(f"go {sid} {per_session}\n")
+                worker.stdin.flush()
+            _finish(state["workers"])
+        stop.set()
+        watcher.join()
 
     def alone() -> None:
-        first, *others = state["workers"]
-        first.stdin.write(f"go {' '.join(map(str, state['sessions']))} {per_session}\n")
-        first.stdin.flush()
-        for worker in others:
-            worker.stdin.close()
-        _finish(state["workers"])
+        with _cpu(state, "alone"):
+            first, *others = state["workers"]
+            first.stdin.write(f"go {' '.join(map(str, state['sessions']))} {per_session}\n")
+            first.stdin.flush()
+            for worker in others:
+                worker.stdin.write("exit\n")
+                worker.stdin.flush()
+            _finish(state["workers"])
 
     def cleanup() -> None:
         _stop(state["workers"])
         dispose(url)
         cluster.stop()
+        samples, waiting, active = state.get("samples", 0), state.get("lock_waits", 0), state.get("active", 0)
+        notes.append(f"while the 8 wrote, pg_stat_activity sampled every 50 ms: {samples} samples, "
+                     f"{active} backend-samples running a statement, {waiting} waiting for a lock")
+        for side in ("together", "alone"):
+            cpu, wall = state.get(f"{side}_cpu", 0.0), state.get(f"{side}_wall", 0.0)
+            notes.append(f"{side}: the writer processes used {cpu:.1f} s of CPU in {wall:.1f} s "
+                         f"({cpu / wall if wall else 0:.2f} cores busy on average)")
 
     notes = [f"{os.cpu_count()} CPU cores on this machine; load average at preparation "
              f"{os.getloadavg()[0]:.1f}: CPU-bound writers cannot go faster than the cores allow"]
     return Case(project=together, baseline=alone, setup=setup, cleanup=cleanup, notes=notes, peak=lambda: 0.0)
+
+
+class _cpu:
+    """Adds the writer processes' CPU seconds and the wall seconds of the block to state (summed over rounds)."""
+
+    def __init__(self, state: dict, side: str):
+        self.state, self.side = state, side
+
+    def __enter__(self):
+        times = os.times()
+        self.cpu, self.wall = times.children_user + times.children_system, time.perf_counter()
+
+    def __exit__(self, *_exc):
+        times = os.times()
+        for key, value in (("cpu", times.children_user + times.children_system - self.cpu),
+                           ("wall", time.perf_counter() - self.wall)):
+            self.state[f"{self.side}_{key}"] = self.state.get(f"{self.side}_{key}", 0.0) + value
+
+
+def _watch_locks(dsn: str, stop: threading.Event, state: dict) -> None:
+    """Counts, every 50 ms, the writers' backends running a statement and those waiting for a lock."""
+    import psycopg
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while not stop.is_set():
+            active, waiting = conn.execute(
+                "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE wait_event_type = 'Lock') "
+                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
+            state["samples"] = state.get("samples", 0) + 1
+            state["active"] = state.get("active", 0) + active
+            state["lock_waits"] = state.get("lock_waits", 0) + waiting
+            time.sleep(0.05)
 
 
 def _finish(workers: list[subprocess.Popen]) -> None:
