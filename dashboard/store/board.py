@@ -9,7 +9,7 @@ from threading import Lock
 from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, literal, or_, select
 
 from dashboard.core.vitals import VITAL_KEYS
-from dashboard.store.db import Bind, connect
+from dashboard.store.db import Bind, driver_rows
 from dashboard.store.schema import alert_event_acks, alert_events, chairs, patients, readings, sessions
 
 IN_PROGRESS = ("infusing", "recovery")
@@ -113,12 +113,13 @@ def _utc(value) -> datetime | None:
 def board_rows(bind: Bind, today: date) -> list[dict]:
     """One dict per session on the board (in no particular order; core.board orders them): COLUMNS, with
     alert_state read as active_rank, unacked_high and unacked_medium."""
-    with connect(bind) as conn:
-        sql, params = _statement(conn.dialect)
-        values = [today.isoformat() if name == "today" else value for name, value in params]
-        given = tuple(values) if conn.dialect.paramstyle == "qmark" else \
-            {name: value for (name, _), value in zip(params, values, strict=True)}
-        rows = conn.exec_driver_sql(sql, given).fetchall()
+    dialect = bind.dialect
+    sql, params = _statement(dialect)
+    values = [today.isoformat() if name == "today" else value for name, value in params]
+    given = tuple(values) if dialect.paramstyle == "qmark" else \
+        {name: value for (name, _), value in zip(params, values, strict=True)}
+    with driver_rows(bind, sql, given) as rows:
+        rows = list(rows)
     found = []
     for row in rows:
         item = dict(zip(COLUMNS, row, strict=True))

@@ -155,6 +155,29 @@ def connect(bind: Bind) -> Iterator[Connection]:
             yield conn
 
 
+@contextmanager
+def driver_rows(bind: Bind, sql: str, params) -> Iterator[list[tuple]]:
+    """Rows of one read straight through the database driver, on a pooled connection: no SQLAlchemy result,
+    transaction or event handling (for a read polled every few seconds by every open screen). SQLite runs it
+    in its own read snapshot; PostgreSQL in a transaction the pool rolls back when the connection returns."""
+    if isinstance(bind, Connection):
+        cursor = bind.connection.driver_connection.cursor()
+        try:
+            yield cursor.execute(sql, params).fetchall()
+        finally:
+            cursor.close()
+        return
+    raw = bind.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()
+        try:
+            yield cursor.execute(sql, params).fetchall()
+        finally:
+            cursor.close()
+    finally:
+        raw.close()
+
+
 def read_frame(conn: Connection, query: Select, columns: tuple[str, ...]) -> pd.DataFrame:
     """Rows straight from the driver into columns: no per-value result processing (the hot read path).
 

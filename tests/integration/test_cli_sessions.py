@@ -122,8 +122,8 @@ def test_the_list_shows_readings_and_alerts_waiting_for_acknowledgement(run, sta
     assert out.returncode == 0, out.stderr
     (row,) = json.loads(out.stdout)["sessions"]
     assert row == {"code": "S-0007", "patient": "P-7", "date": T0.date().isoformat(), "infusion_number": 2,
-                   "status": "infusing", "protocol": "IV ketamine clinic default", "readings": 2,
-                   "unacknowledged_high_alerts": 1}
+                   "status": "infusing", "chair": None, "protocol": "IV ketamine clinic default", "readings": 2,
+                   "unacknowledged_high_alerts": 1}  # started without a chair (see test_board_and_chairs for one)
     table = run("sessions", url=url).stdout.splitlines()  # no step: the list, as before
     assert table[0].split()[:3] == ["SESSION", "PATIENT", "DATE"]
     assert table[1].split()[:6] == ["S-0007", "P-7", T0.date().isoformat(), "2", "infusing", "2"]
