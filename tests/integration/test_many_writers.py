@@ -73,7 +73,7 @@ def sessions_started(engine, n: int) -> list[int]:
     return ids
 
 
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(2700)  # 4,000 typed entries with their alert refreshes, on a shared 2-core machine
 def test_eight_writers_of_500_readings_each_at_once_lose_nothing_and_double_nothing(clinic_engine, database_url):
     ids = sessions_started(clinic_engine, SESSIONS)
     # two writers per session, their readings interleaved a second apart
