@@ -19,7 +19,8 @@ def chair_select(rec: Records, where) -> None:
     free = [c.name for c in chairs if c.session_code is None]
     if st.session_state.get(CHAIR_KEY) not in [*free, NO_CHAIR]:
         st.session_state.pop(CHAIR_KEY, None)
-    where.selectbox("Chair", [*free, NO_CHAIR], key=CHAIR_KEY,
+    # nothing chosen for the nurse: a wrong chair taken by default would misplace the patient on the board
+    where.selectbox("Chair", [*free, NO_CHAIR], key=CHAIR_KEY, index=None, placeholder="Choose the chair…",
                     help="Where the patient sits; the chair is free again at discharge. Taken chairs are not listed.")
 
 

@@ -55,3 +55,15 @@ def test_a_supervisor_sees_the_board_and_an_empty_clinic_is_told_what_to_do(app_
     at.switch_page(str(VIEWS / "board.py")).run()
     assert not at.exception
     assert any("No session in progress" in i.value for i in at.info)
+
+
+def test_starting_an_infusion_places_the_session_in_the_chosen_free_chair(app_env):
+    ids = clinic(app_env)
+    at = open_app(session_id=ids["S-0003"], user="ana", role="nurse")
+    chair = next(s for s in at.selectbox if s.label == "Chair")
+    assert chair.options == ["Chair 3", "No chair"] and chair.value is None  # taken chairs are not offered
+    chair.set_value("Chair 3").run()
+    button(at, "▶ Start infusion").click().run()
+    started = Records(app_env, SYSTEM_ACTOR, TZ).session(ids["S-0003"])
+    assert (started.status, started.chair) == ("infusing", "Chair 3")
+    assert any("Chair 3" in c.value for c in at.caption)
