@@ -28,6 +28,9 @@ class Case:
     cleanup: Callable[[], object] = lambda: None
     notes: list[str] = field(default_factory=list)
     peak: Callable[[], float] | None = None  # peak memory (MB) measured by the case itself (e.g. of a child process)
+    # one untimed call of each side before the timed rounds: a process's first call pays for its first page
+    # faults and lazy imports, which a long-running app pays once; off for figures that time whole processes
+    warmup: bool = True
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,9 @@ def run(figure: Figure, *, quick: bool, repeat: int = 3) -> Result:
     project_times: list[float] = []
     baseline_times: list[float] = []
     try:
+        if case.warmup:
+            for fn in (case.baseline, case.project):
+                _once(fn, case.setup)
         for i in range(max(1, repeat)):
             sides = [(case.baseline, baseline_times), (case.project, project_times)]
             for fn, times in (sides if i % 2 == 0 else sides[::-1]):

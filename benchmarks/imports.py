@@ -163,7 +163,8 @@ def import_sqlite_case(quick: bool) -> Case:
     def cleanup() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
-    return Case(project=project, baseline=baseline, setup=setup, cleanup=cleanup, notes=notes, peak=peak)
+    return Case(project=project, baseline=baseline, setup=setup, cleanup=cleanup, notes=notes, peak=peak,
+                warmup=False)
 
 
 def _codes() -> list[str]:
@@ -245,4 +246,5 @@ def import_postgres_case(quick: bool) -> Case:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
-    return Case(project=project, baseline=baseline, setup=setup, cleanup=cleanup, notes=notes, peak=peak)
+    return Case(project=project, baseline=baseline, setup=setup, cleanup=cleanup, notes=notes, peak=peak,
+                warmup=False)

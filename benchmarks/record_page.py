@@ -80,14 +80,15 @@ def build_database(url: str, big: int, small: int) -> tuple[int, int]:
             _add_session(engine, patient, day - timedelta(days=1), small, 60.0, "BENCH-SMALL"))
 
 
-def record_page(session_id: int):
-    """The Record page as a signed-in nurse, first run done (caches warm as after the first visit)."""
+def record_page(session_id: int, who: Actor = NURSE):
+    """The Record page as a signed-in user (a nurse by default), first run done (caches warm as after the first
+    visit)."""
     from streamlit.testing.v1 import AppTest
 
     # AppTest sets session state before its first run, outside a script run: harmless, but it warns each time.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["actor"] = NURSE
+    at.session_state["actor"] = who
     at.session_state["full_name"] = "Bench"
     at.session_state["session_id"] = session_id
     at.run()

@@ -89,7 +89,8 @@ def load_samples(engine: Engine, directory: Path = SAMPLE_DIR, by: str = LOADER)
             for event in (e for e in manifest["events"] if e["session"] == spec["code"]):
                 store_events.add_event(conn, session_id, event["kind"], event["label"],
                                        occurred_at=_time(event["occurred_at"]), by=by, score=event["score"],
-                                       severity=event["severity"], note=event["note"])
+                                       severity=event["severity"], note=event["note"],
+                                       entered_at=_time(event["occurred_at"]))  # as charted at the chair
             _apply_fixes(conn, session_id, spec["code"], manifest)
             refresh(conn, session_id, SYSTEM_ACTOR)
             audit.record(conn, SYSTEM_ACTOR, "session.load_sample", "session", session_id, session_id=session_id,

@@ -6,11 +6,12 @@ import argparse
 import sys
 
 from dashboard import DISCLAIMER
-from dashboard.cli import (alerts, board, chairs, database, grants, imports, operations, protocols, run, sample_data,
-                           sessions, users)
+from dashboard.cli import (alerts, board, chairs, database, grants, imports, operations, protocols, review, run,
+                           sample_data, scenarios, sessions, signoffs, users)
 
 # In the order `--help` lists them.
-GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, board, chairs, operations)
+GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, review, signoffs, scenarios,
+          board, chairs, operations)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,10 +13,11 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
-def engine() -> Engine:
-    """The DATABASE_URL database, migrated and with the shipped protocols stored."""
+def engine(*, with_scenarios: bool = False) -> Engine:
+    """The DATABASE_URL database, migrated and with the shipped protocols (and, when asked, the shipped training
+    scenarios) stored."""
     from dashboard.services.runtime import open_database
-    return open_database()
+    return open_database(with_scenarios=with_scenarios)
 
 
 def safe_url(url: str) -> str:
@@ -52,3 +53,16 @@ def parse_time(text: str, tz: str, flag: str) -> datetime:
 def plain(text: object) -> str:
     """Stored text made safe for a terminal: control characters (escape sequences) shown, not run."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
+def zone(name: str | None) -> str:
+    """The time zone given on the command line, else CLINIC_TZ; an unknown name is refused plainly."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from dashboard.config import clinic_timezone
+    chosen = name or clinic_timezone()
+    try:
+        ZoneInfo(chosen)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {chosen!r} (use an IANA name such as America/New_York)") from None
+    return chosen

@@ -13,7 +13,8 @@ def add_commands(sub) -> None:
     migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
     migrate.set_defaults(func=cmd_migrate)
 
-    seed = sub.add_parser("seed", help="load the sample sessions (skips those already loaded)")
+    seed = sub.add_parser("seed", help="load the sample sessions and the shipped training scenarios (skips those "
+                                       "already loaded)")
     seed.add_argument("--directory", default=str(REPO_ROOT / "sample_data"))
     seed.set_defaults(func=cmd_seed)
 
@@ -26,7 +27,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from dashboard.services.runtime import load_sample_sessions
-    loaded = load_sample_sessions(engine(), Path(args.directory))
+    loaded = load_sample_sessions(engine(with_scenarios=True), Path(args.directory))
     print(f"loaded {loaded} sample session(s) into {safe_url(database_url())}"
           + ("" if loaded else " (they were already there)"))
     return 0

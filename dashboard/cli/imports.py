@@ -1,12 +1,13 @@
-"""Command line: `python -m dashboard import FILE ...` and `export --session CODE --format csv`."""
+"""Command line: `python -m dashboard import FILE ...` (the export command is in review.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
+
+from dashboard.cli.common import zone as _zone
 
 IMPORT_EPILOG = """\
 The file may be the project's template (session_id,timestamp,sbp,dbp,map,hr,spo2,rr,temp_c,note) or a
@@ -17,7 +18,7 @@ Exit code 0 when the file was processed (some rows may be rejected), 1 when it c
 
 
 def add_commands(subparsers) -> None:
-    """Register `import` and `export` on the main parser's subcommands."""
+    """Register `import` on the main parser's subcommands."""
     imp = subparsers.add_parser("import", help="import vitals from a CSV file (see --help; --dry-run to preview)",
                                 description="Import vitals from a CSV file.", epilog=IMPORT_EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,24 +45,6 @@ def add_commands(subparsers) -> None:
     imp.add_argument("--as", dest="as_user", metavar="USERNAME",
                      help="act as this existing account (default: the system)")
     imp.set_defaults(func=cmd_import)
-
-    exp = subparsers.add_parser("export", help="write a session's readings as CSV (the template's columns)")
-    exp.add_argument("--session", metavar="CODE", required=True)
-    exp.add_argument("--format", choices=["csv"], default="csv")
-    exp.add_argument("--tz", metavar="ZONE", help="time zone of the written times (default: CLINIC_TZ)")
-    exp.set_defaults(func=cmd_export)
-
-
-def _zone(name: str | None) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from dashboard.config import clinic_timezone
-    zone = name or clinic_timezone()
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {zone!r} (use an IANA name such as America/New_York)") from None
-    return zone
 
 
 def _mapping(pairs: list[str]) -> dict[str, str | None]:
@@ -145,12 +128,3 @@ def _write_rejects(path: Path, report) -> None:
             report.parsed.write_rejected(out)
     except OSError as error:
         raise ValueError(f"cannot write {path}: {error.strerror or error}") from None
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from dashboard.cli.common import engine as _engine
-    from dashboard.core.roles import SYSTEM_ACTOR
-    from dashboard.services.imports import Imports
-    text = Imports(_engine(), SYSTEM_ACTOR, _zone(args.tz)).export(args.session)
-    sys.stdout.write(text)
-    return 0

@@ -6,13 +6,14 @@ import argparse
 import sys
 
 from dashboard.cli.common import engine
+from dashboard.core.roles import ROLES
 
 
 def add_commands(sub) -> None:
     users = sub.add_parser("users", help="manage accounts: list, add, disable, enable, reset-password")
     users.add_argument("action", choices=["list", "add", "disable", "enable", "reset-password"])
     users.add_argument("username", nargs="?")
-    users.add_argument("--role", choices=["nurse", "supervisor", "trainer", "admin"], default="nurse")
+    users.add_argument("--role", choices=list(ROLES), default="nurse")
     users.add_argument("--full-name")
     users.add_argument("--must-change", action="store_true", help="ask for a new password at first sign-in")
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input")

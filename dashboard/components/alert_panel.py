@@ -21,8 +21,13 @@ def banner(alerting: Alerting, session_id: int, tz: str, readings: pd.DataFrame 
     """One banner per high-priority event that needs a look (and reminders), and a BP overdue now
     (readings: the session's readings in force, when the page has read them already)."""
     urgent, overdue = alerting.attention(session_id, readings=readings)
+    show_banner(urgent, overdue, tz)
+
+
+def show_banner(urgent: pd.DataFrame, overdue: pd.DataFrame, tz: str) -> None:
+    """The banner from events already worked out (acked_at when known): the Record page's, and a replay's."""
     for row in urgent.itertuples():
-        again = "" if pd.isna(row.acked_at) else " — still active after acknowledgement"
+        again = "" if pd.isna(getattr(row, "acked_at", None)) else " — still active after acknowledgement"
         st.error(md_escape(f"{row.summary} since {row.started_at.tz_convert(tz):%H:%M}{again}. "
                            "Acknowledge it below with what was done."), icon=":material/notifications_active:")
     for row in overdue.itertuples():

@@ -15,7 +15,7 @@ ACTOR_KEY = "actor"
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
-    return open_database(url)
+    return open_database(url, with_scenarios=True)
 
 
 def engine() -> Engine:

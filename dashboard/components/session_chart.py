@@ -25,11 +25,11 @@ def chart_events(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def draw_chart(current: pd.DataFrame, marks: pd.DataFrame, *, started_at, stopped_at, key: str,
-               protocol: Protocol | None = None, changed: Hashable | None = None) -> None:
+               protocol: Protocol | None = None, changed: Hashable | None = None, tz: str | None = None) -> None:
     """The chart; with changed (anything that differs whenever the session's data do), the figure is built once
-    per change and reused by every rerun in between."""
+    per change and reused by every rerun in between. tz: the zone of the hover's clock (default the clinic's)."""
     protocol = protocol or default_protocol()
-    tz = clinic_tz()
+    tz = tz or clinic_tz()
 
     def build():
         return build_session_figure(current, protocol, infusion_started_at=started_at, infusion_stopped_at=stopped_at,

@@ -383,6 +383,31 @@ def _baseline(s: Series, start_ns: np.ndarray, begins: np.ndarray) -> np.ndarray
     return np.where(at >= 0, medians.to_numpy(dtype="float64")[at], np.nan)
 
 
+def session_baselines(readings: pd.DataFrame, started_at) -> dict[str, float]:
+    """One session's baseline per vital, as the baseline-change rule takes it: the median of its readings before
+    the infusion start (vitals with no such reading, or no start yet, are left out).
+
+    readings: measured_at (UTC) and vital columns, NaN = not measured."""
+    if started_at is None or readings.empty:
+        return {}
+    times = _ns(readings["measured_at"])
+    moment = pd.Timestamp(started_at)
+    start = np.full(len(times), (moment if moment.tzinfo else moment.tz_localize("UTC")).as_unit("ns").value)
+    found = {}
+    for key in VITAL_KEYS:
+        if key not in readings:
+            continue
+        values = readings[key].to_numpy(dtype="float64")
+        keep = ~np.isnan(values)
+        if not keep.any():
+            continue
+        s = _series(np.zeros(int(keep.sum()), dtype="int64"), times[keep], values[keep], np.flatnonzero(keep))
+        value = _baseline(s, start[keep], np.array([0]))[0]
+        if not np.isnan(value):
+            found[key] = float(value)
+    return found
+
+
 def _escalation(frame, session, times, active_by_vital, protocol) -> Episodes:
     """Readings at which enough vitals are outside their limits at once (each holds its state until
     it is measured again)."""

@@ -28,6 +28,9 @@ ACTIONS = {
     "protocol.version": "protocol version saved",
     "protocol.assign": "protocol assigned",
     "import.commit": "file imported",
+    "session.sign_off": "session signed",
+    "sign_off.refused_password": "signature refused (wrong password)",
+    "sign_off.refused_locked": "signature refused (locked)",
 }
 MAX_FIELDS = 4
 MAX_VALUE = 40

@@ -8,13 +8,24 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.core.chart_limits import LEVEL_COLORS, drawn_limits, limit_labels, limit_shapes, zones
-from dashboard.core.chart_marks import marks, minutes_from, utc
+from dashboard.core.chart_limits import LEVEL_COLORS, drawn_limits, limit_labels, limit_shapes, normal_range, zones
+from dashboard.core.chart_marks import marks, minutes_from, utc  # noqa: F401 -- minutes_from: imported from here by callers
+from dashboard.core.chart_review import alert_marks, correction_traces, corrections, phase_shapes, phases
 from dashboard.core.downsample import downsample_indices
 from dashboard.core.protocol import Protocol, VitalLimits
 from dashboard.core.vitals import VITAL_BY_KEY
 
 ALL_LIMITS = ("critical_low", "warning_low", "warning_high", "critical_high")
+
+
+class ReviewLayers(NamedTuple):
+    """What the review page draws over the session chart: the phases up to the discharge, alert events with their
+    acknowledgements (event_id, at, by, actions, note), and the reading history (corrections marked)."""
+
+    discharged_at: pd.Timestamp | None = None
+    alert_events: pd.DataFrame | None = None
+    acks: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None
 
 
 class Panel(NamedTuple):
@@ -40,6 +51,8 @@ PANEL_HEIGHTS = (0.34, 0.22, 0.22, 0.22)
 PANEL_GAP = 0.05
 GRID = "#eef1f4"
 HEIGHT = 820
+ALERT_LANE_ROOM = 0.12  # the BP panel's range grows by this share when alert bars sit along its top
+UNITS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 MARGIN = dict(l=60, r=72, t=120, b=48)  # r: room for the threshold labels beside the panels
 # plotly_white's look without its long template (sent to the browser on every rerun)
 TEMPLATE = dict(layout=dict(plot_bgcolor="white", paper_bgcolor="white",
@@ -63,16 +76,42 @@ def breach_levels(values: np.ndarray, limits: VitalLimits | None) -> np.ndarray:
     return level
 
 
+def outside_normal(values: np.ndarray, limits: VitalLimits | None) -> np.ndarray:
+    """True where breach_levels would say warning or critical (one mask: two comparisons, not four)."""
+    low, high = normal_range(limits)
+    with np.errstate(invalid="ignore"):
+        if np.isinf(high):
+            return values < low  # SpO2 has no high limit: one comparison, not two
+        return values > high if np.isinf(low) else (values < low) | (values > high)
+
+
 def _axis(row: int) -> tuple[str, str]:
     suffix = "" if row == 1 else str(row)
     return f"x{suffix}", f"y{suffix}"
 
 
-def _method_groups(readings: pd.DataFrame, key: str, measured: np.ndarray) -> list[tuple[str, str | None, np.ndarray]]:
-    """(name suffix, BP method, rows) per series: one per BP method when a session mixes them, never joined."""
-    rows = np.flatnonzero(measured)
+def _one_method(readings: pd.DataFrame) -> str | None | bool:
+    """The session's one BP method ('unspecified' when none is recorded), or False when it mixes methods
+    (checked once per figure: a million readings of one method cost one comparison, not a sort of strings)."""
+    if "bp_method" not in readings or not len(readings):
+        return None
+    column = readings["bp_method"]
+    if column.isna().all():
+        return "unspecified"
+    first = column.iloc[0]
+    return str(first) if pd.notna(first) and bool((column == first).all()) else False
+
+
+def _method_groups(readings: pd.DataFrame, key: str, measured: np.ndarray, one_method: str | None | bool
+                   ) -> list[tuple[str, str | None, np.ndarray | None]]:
+    """(name suffix, BP method, rows) per series: one per BP method when a session mixes them, never joined.
+    rows None: every reading (the vital measured at each one)."""
+    rows = None if measured.all() else np.flatnonzero(measured)
     if key not in ("sbp", "dbp", "map") or "bp_method" not in readings:
         return [("", None, rows)]
+    if one_method is not False:
+        return [("", one_method, rows)]
+    rows = np.flatnonzero(measured)
     methods = readings["bp_method"].to_numpy(dtype=object)[rows]
     methods = np.where(pd.isna(methods), "unspecified", methods).astype(str)
     names = np.unique(methods)
@@ -81,29 +120,40 @@ def _method_groups(readings: pd.DataFrame, key: str, measured: np.ndarray) -> li
     return [(f" ({m})", m, rows[methods == m]) for m in names]
 
 
-def _vital_traces(row: int, key: str, readings: pd.DataFrame, x: np.ndarray, clock: np.ndarray, zone: str,
-                  limits: VitalLimits | None, max_points: int) -> tuple[list[dict], int, int, bool]:
-    """Line and breach traces of one vital; and (points in, points plotted, downsampled).
+def _vital_traces(row: int, key: str, readings: pd.DataFrame, x: np.ndarray, clock, zone: str,
+                  limits: VitalLimits | None, max_points: int, one_method: str | None | bool = None,
+                  x_clean: bool = False) -> tuple[list[dict], int, int, bool, list[float]]:
+    """Line and breach traces of one vital; and (points in, points plotted, downsampled, [lowest, highest]).
 
-    clock: (hour, minute) per reading, numbers so the hover text costs no per-point strings to send.
+    readings are in time order (x ascending; x_clean: no reading without a time); the lowest and highest values
+    are always among the points drawn.
+
+    clock(rows): (hour, minute) of those readings, numbers so the hover text costs no per-point strings to send.
     """
     vital = VITAL_BY_KEY[key]
     xref, yref = _axis(row)
     y_all = readings[key].to_numpy(dtype="float64", na_value=np.nan)
-    level_all = breach_levels(y_all, limits)
+    beyond_all = outside_normal(y_all, limits)  # the level itself is worked out for the points drawn only
     traces: list[dict] = []
     points_in = points_out = 0
     thinned = False
-    for suffix, method, rows in _method_groups(readings, key, ~np.isnan(y_all)):
-        if not len(rows):
+    extremes: list[float] = []
+    for suffix, method, rows in _method_groups(readings, key, ~np.isnan(y_all), one_method):
+        if rows is None:  # every reading: no copies of a million values
+            rows_x, rows_y, beyond, count = x, y_all, beyond_all, len(y_all)
+        else:
+            rows_x, rows_y, beyond, count = x[rows], y_all[rows], beyond_all[rows], len(rows)
+        if not count:
             continue
-        level = level_all[rows]
-        idx = downsample_indices(x[rows], y_all[rows], max_points, keep=level > 0)
-        points_in, points_out, thinned = points_in + len(rows), points_out + len(idx), thinned or len(rows) > max_points
-        sel, lev = rows[idx], level[idx]
+        idx = downsample_indices(rows_x, rows_y, max_points, keep=beyond, clean=rows is None and x_clean)
+        points_in, points_out, thinned = points_in + count, points_out + len(idx), thinned or count > max_points
+        sel = idx if rows is None else rows[idx]
+        drawn = y_all[sel]
+        lev = breach_levels(drawn, limits)
+        extremes += [float(drawn.min()), float(drawn.max())]
         name = f"{vital.short}{suffix}"
         traces.append(dict(
-            type="scatter", xaxis=xref, yaxis=yref, x=x[sel], y=y_all[sel], customdata=clock[sel], name=name,
+            type="scatter", xaxis=xref, yaxis=yref, x=x[sel], y=drawn, customdata=clock(sel), name=name,
             legendgroup=name, mode="lines+markers" if len(sel) <= MARKERS_UP_TO else "lines",
             line=dict(color=COLORS[key], width=1.5 if key == "map" else 2, dash="dash" if key == "map" else "solid"),
             marker=dict(size=5, symbol=METHOD_SYMBOLS.get(method, "circle")),
@@ -117,7 +167,7 @@ def _vital_traces(row: int, key: str, readings: pd.DataFrame, x: np.ndarray, clo
                     legendgroup=name, showlegend=False, mode="markers",
                     hovertemplate=f"{name} {level_name}<extra></extra>",  # the level said in words, not by colour only
                     marker=dict(size=9, color=LEVEL_COLORS[level_name], line=dict(color="white", width=1))))
-    return traces, points_in, points_out, thinned
+    return traces, points_in, points_out, thinned, extremes
 
 
 def _y_range(values: list[float], spo2: bool) -> list[float] | None:
@@ -164,35 +214,53 @@ def _grid() -> tuple[dict, list[dict]]:
 def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
                          infusion_started_at: pd.Timestamp | None = None,
                          infusion_stopped_at: pd.Timestamp | None = None, events: pd.DataFrame | None = None,
-                         max_points: int = 2000, tz: str | None = None) -> go.Figure:
+                         max_points: int = 2000, tz: str | None = None, review: ReviewLayers | None = None
+                         ) -> go.Figure:
     """Four stacked panels (BP, HR, SpO2, RR) sharing x = minutes from infusion start (else first reading).
 
     readings: measured_at (UTC) and vital columns, NaN = not measured; optional bp_method. events: occurred_at,
     label, optional severity. Hover shows the clock time in tz (UTC when None). Series longer than max_points
     are thinned, keeping every warning/critical point and the extremes; layout.meta tells how many were drawn.
+    review: the phases shaded, the discharge marked, alert events and corrections drawn (the review page).
     """
     has_readings = len(readings) > 0 and "measured_at" in readings
     if has_readings:
-        readings = readings.sort_values("measured_at", kind="stable", ignore_index=True)
-        times = pd.to_datetime(readings["measured_at"], utc=True)
-        has_readings = bool(times.notna().any())
+        index = pd.DatetimeIndex(pd.to_datetime(readings["measured_at"], utc=True))
+        stamps = index.asi8
+        if len(stamps) > 1 and not bool((stamps[1:] >= stamps[:-1]).all()):  # a NaT (int64 min) sorts too
+            readings = readings.sort_values("measured_at", kind="stable", ignore_index=True)
+            index = pd.DatetimeIndex(pd.to_datetime(readings["measured_at"], utc=True))
+            stamps = index.asi8
+        missing = index.isna()
+        x_clean = not missing.any()
+        has_readings = x_clean or not missing.all()
     if infusion_started_at is not None:
         origin, x_title = utc(infusion_started_at), "Minutes from infusion start"
     elif has_readings:
-        origin, x_title = times.min(), "Minutes from first reading"
+        origin, x_title = (index[0] if x_clean else index.min()), "Minutes from first reading"
     else:
         origin, x_title = None, "Minutes from infusion start"
 
     axes, annotations = _grid()
     traces: list[dict] = []
     shapes: list[dict] = []
+    replaced, corrected = corrections(review.history if review else None)
+    legend: set[str] = set()
     points_in = points_out = 0
     thinned = False
     if has_readings:
-        x = minutes_from(times, origin)
-        local = times.dt.tz_convert(tz) if tz else times
-        clock = np.column_stack([local.dt.hour.fillna(0), local.dt.minute.fillna(0)]).astype("int8")
+        # as minutes_from, from the integer stamps at hand in their own unit (pandas may hold us or ns)
+        start = np.datetime64(utc(origin).tz_localize(None), index.unit).astype("int64")
+        x = (stamps - start) / (60 * UNITS_PER_SECOND[index.unit])
+        if not x_clean:
+            x[missing] = np.nan
         zone = "" if tz else " UTC"
+        one_method = _one_method(readings)
+
+        def clock(rows: np.ndarray) -> np.ndarray:
+            """(hour, minute) on the clinic's clock of the given readings: worked out for the points drawn only."""
+            local = index[rows].tz_convert(tz) if tz else index[rows]
+            return np.column_stack([local.hour, local.minute]).astype("int8")
     for row, (panel, domain) in enumerate(zip(PANELS, panel_domains()), start=1):
         xref, yref = _axis(row)
         drawn = drawn_limits(panel.lines, protocol)
@@ -201,21 +269,42 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
         for key in panel.keys if has_readings else ():
             if key not in readings:
                 continue
-            more, n_in, n_out, cut = _vital_traces(row, key, readings, x, clock, zone, protocol.limits.get(key),
-                                                   max_points)
+            more, n_in, n_out, cut, extremes = _vital_traces(row, key, readings, x, clock, zone,
+                                                             protocol.limits.get(key), max_points, one_method,
+                                                             x_clean)
             traces += more
             points_in, points_out, thinned = points_in + n_in, points_out + n_out, thinned or cut
-            if n_in:
-                in_view += [float(readings[key].min()), float(readings[key].max())]
+            in_view += extremes
+            if review is not None:
+                traces += correction_traces(row, key, replaced, corrected, origin, tz, legend)
+                if key in replaced and replaced[key].notna().any():
+                    in_view += [float(replaced[key].min()), float(replaced[key].max())]
         y_range = _y_range(in_view, spo2="spo2" in panel.keys)
+        if y_range is not None and row == 1 and review is not None and review.alert_events is not None \
+                and len(review.alert_events):
+            # room above the highest value for the alert lane, which would hide the readings under it
+            y_range = [y_range[0], y_range[1] + (y_range[1] - y_range[0]) * ALERT_LANE_ROOM]
         if y_range is not None:
             axes["yaxis" + yref[1:]]["range"] = y_range
             annotations += limit_labels(xref, yref, drawn, y_range, panel_pixels(domain))
 
     if origin is not None:
-        mark_shapes, mark_notes = marks(origin, infusion_started_at, infusion_stopped_at, events, len(PANELS), tz)
+        discharged_at = review.discharged_at if review else None
+        mark_shapes, mark_notes = marks(origin, infusion_started_at, infusion_stopped_at, events, len(PANELS), tz,
+                                        discharged_at)
         shapes += mark_shapes
         annotations += mark_notes
+    if origin is not None and review is not None:
+        first, last = (None, None) if not has_readings else (index[0], index[-1]) if x_clean else \
+            (index.min(), index.max())
+        found = phases(origin, first, last, infusion_started_at, infusion_stopped_at, discharged_at)
+        phase_bands, phase_notes = phase_shapes(found, len(PANELS))
+        shapes = phase_bands + shapes
+        annotations += phase_notes
+        ends = [p.end for p in found if p.name != "discharge"] + ([float(x[~np.isnan(x)].max())] if has_readings else [])
+        alert_bars, alert_notes = alert_marks(origin, review.alert_events, review.acks, max(ends, default=0.0), tz)
+        shapes += alert_bars
+        annotations += alert_notes
     if not has_readings:
         annotations.append(dict(text="No readings yet", xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                                 font=dict(size=16, color="#7f8c8d")))

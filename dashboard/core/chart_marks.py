@@ -17,8 +17,11 @@ TIER_BASE, TIER_STEP = 1.035, 0.025  # paper heights of the label rows above the
 
 def minutes_from(times: pd.Series, origin: pd.Timestamp) -> np.ndarray:
     """Minutes (float) from origin to each time; naive times count as UTC; NaT gives NaN."""
-    delta = pd.to_datetime(times, utc=True) - utc(origin)
-    return np.asarray(delta / pd.Timedelta(minutes=1), dtype="float64")
+    index = pd.DatetimeIndex(pd.to_datetime(times, utc=True)).as_unit("ns")
+    minutes = (index.asi8 - utc(origin).as_unit("ns").value) / 60e9  # integer nanoseconds: exact, and quick
+    if index.hasnans:
+        minutes[index.isna()] = np.nan
+    return minutes
 
 
 def utc(moment) -> pd.Timestamp:
@@ -38,13 +41,14 @@ def _clock(moment: pd.Timestamp, tz: str | None) -> str:
 
 
 def marks(origin: pd.Timestamp, started_at, stopped_at, events: pd.DataFrame | None, rows: int,
-          tz: str | None = None) -> tuple[list[dict], list[dict]]:
-    """Vertical lines through every panel (rows of them) for infusion start/stop and events, with labels above.
+          tz: str | None = None, discharged_at=None) -> tuple[list[dict], list[dict]]:
+    """Vertical lines through every panel (rows of them) for infusion start/stop, the discharge (when given) and
+    events, with labels above.
 
     events: occurred_at, label, optional severity (shown after the label and in its hover text).
     """
     items = []  # (time, label, severity, style)
-    for moment, label in ((started_at, "Infusion start"), (stopped_at, "Infusion stop")):
+    for moment, label in ((started_at, "Infusion start"), (stopped_at, "Infusion stop"), (discharged_at, "Discharge")):
         if moment is not None:
             items.append((utc(moment), label, None, "infusion"))
     if events is not None and len(events):

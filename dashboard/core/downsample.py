@@ -3,29 +3,51 @@
 from __future__ import annotations
 
 import numpy as np
-from tsdownsample import MinMaxLTTBDownsampler
+from tsdownsample import LTTBDownsampler, MinMaxDownsampler
 
 _LTTB_MIN_OUT = 4  # tsdownsample's LTTB step panics below 3 points
+MINMAX_RATIO = 4  # MinMaxLTTB's preselection: each bucket's min and max, 4x the points wanted, then LTTB
 
 
-def downsample_indices(x: np.ndarray, y: np.ndarray, n_out: int, keep: np.ndarray | None = None) -> np.ndarray:
+def _minmax_lttb(x: np.ndarray, y: np.ndarray, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """MinMaxLTTB's choice (the min and max of n_out x 4 buckets, then LTTB down to n_out), and the positions
+    of the global min and max of y, read from the preselection that holds them (no extra pass over y)."""
+    n = len(x)
+    if n_out * MINMAX_RATIO >= n - 2:
+        pre = np.arange(n)
+    else:
+        inner = np.asarray(MinMaxDownsampler().downsample(x[1:-1], y[1:-1], n_out=n_out * MINMAX_RATIO),
+                           dtype="int64") + 1
+        pre = np.concatenate(([0], inner, [n - 1]))
+    picked = pre[np.asarray(LTTBDownsampler().downsample(x[pre], y[pre], n_out=n_out), dtype="int64")]
+    values = y[pre]
+    return picked, pre[[np.argmin(values), np.argmax(values)]]
+
+
+def downsample_indices(x: np.ndarray, y: np.ndarray, n_out: int, keep: np.ndarray | None = None, *,
+                       clean: bool = False) -> np.ndarray:
     """Sorted unique indices into x/y to plot: every point when len(x) <= n_out, else MinMaxLTTB's choice
     plus every index in keep (boolean mask or index array) plus the global min and max of y.
 
-    Points whose x or y is NaN are never chosen: they cannot be drawn.
+    Points whose x or y is NaN are never chosen: they cannot be drawn. clean: the caller knows x is ascending
+    and neither x nor y holds a NaN, so that is not checked again (a few passes over a million values).
     """
     x = np.asarray(x, dtype="float64")
     y = np.asarray(y, dtype="float64")
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length ({len(x)} and {len(y)})")
-    valid = np.flatnonzero(~(np.isnan(x) | np.isnan(y)))
-    if len(valid) <= n_out:
-        return valid.astype("int64")
-    if np.any(np.diff(x[valid]) < 0):  # the downsampler assumes x ascending
-        valid = valid[np.argsort(x[valid], kind="stable")]
-    xv, yv = x[valid], y[valid]
-    picked = np.asarray(MinMaxLTTBDownsampler().downsample(xv, yv, n_out=max(n_out, _LTTB_MIN_OUT)), dtype="int64")
-    chosen = [valid[picked], valid[[np.argmin(yv), np.argmax(yv)]]]
+    # a sum is NaN when any term is: one pass instead of two masks for the usual series with nothing missing
+    if len(x) > n_out and (clean or (not np.isnan(np.sum(x) + np.sum(y)) and not np.any(np.diff(x) < 0))):
+        valid, xv, yv = None, x, y  # the usual long series: whole, in order, no copies
+    else:
+        valid = np.flatnonzero(~(np.isnan(x) | np.isnan(y)))
+        if len(valid) <= n_out:
+            return valid.astype("int64")
+        if np.any(np.diff(x[valid]) < 0):  # the downsampler assumes x ascending
+            valid = valid[np.argsort(x[valid], kind="stable")]
+        xv, yv = x[valid], y[valid]
+    picked, extremes = _minmax_lttb(xv, yv, max(n_out, _LTTB_MIN_OUT))
+    chosen = [picked, extremes] if valid is None else [valid[picked], valid[extremes]]
     if keep is not None:
         keep = np.asarray(keep)
         if keep.dtype == bool and len(keep) != len(y):

@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 # Entered this long after it was measured, a manual entry is a late entry (shown as such).
 LATE_ENTRY_AFTER = timedelta(minutes=1)
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -49,6 +51,14 @@ def entry_moment(given: datetime | str | None, *, session_date: date, tz: str, r
 def is_late(measured_at, entered_at) -> bool:
     """Entered well after it was measured (works on scalars and on pandas Series)."""
     return (entered_at - measured_at) > LATE_ENTRY_AFTER
+
+
+def typed_after(readings: pd.DataFrame, moment: datetime) -> pd.DataFrame:
+    """Readings typed in (not imported from a file, not corrections) after `moment`, in order of entry: the late
+    entries a discharge note names. A monitor export filed after the session is not a late entry."""
+    typed = readings[(readings["source"] == "manual") & readings["supersedes_id"].isna()
+                     & (readings["entered_at"] > pd.Timestamp(moment))]
+    return typed.sort_values(["entered_at", "id"])
 
 
 def clock_text(moment: datetime, tz: str, *, now: datetime | None = None) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 
+from dashboard.core.addenda import ADDENDUM, is_addendum
 from dashboard.core.entry_time import is_late
 
 SIDE_EFFECTS = ("Nausea", "Vomiting", "Headache", "Dizziness", "Dissociation", "Hallucinations", "Sedation",
@@ -55,18 +58,23 @@ def score_range(kind: str) -> tuple[int, int]:
     return scores
 
 
-def events_display(events: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """A session's events for reading: time (late entries marked), what, severity or score, who entered it."""
+def events_display(events: pd.DataFrame, tz: str, locked_at: datetime | None = None) -> pd.DataFrame:
+    """A session's events for reading: time (late entries marked), what, severity or score, who entered it; for a
+    signed session (locked_at: its first signature) the time of an event entered after it says 'addendum' (a
+    narrow table beside the forms: no column to spare)."""
     columns = ["Time", "What", "Severity / score", "By"]
     if events.empty:
         return pd.DataFrame(columns=columns)
     e = events.sort_values(["occurred_at", "id"])
     late = is_late(e["occurred_at"], e["entered_at"]).to_numpy()
+    added = is_addendum(e["entered_at"], locked_at)
     times = e["occurred_at"].dt.tz_convert(tz).dt.strftime("%H:%M:%S").to_numpy()
     grade = [severity if isinstance(severity, str) else (f"{int(score)}" if pd.notna(score) else "")
              for severity, score in zip(e["severity"], e["score"])]
+    marks = [", ".join(mark for mark, on in (("late entry", lt), (ADDENDUM, ad)) if on)
+             for lt, ad in zip(late, added, strict=True)]
     return pd.DataFrame({
-        "Time": [f"{t} (late entry)" if lt else t for t, lt in zip(times, late)],
+        "Time": [f"{t} ({mark})" if mark else t for t, mark in zip(times, marks, strict=True)],
         "What": e["label"].to_numpy(),
         "Severity / score": grade,
         "By": [f"{by} {at.tz_convert(tz):%H:%M}" for by, at in zip(e["entered_by"], e["entered_at"])],

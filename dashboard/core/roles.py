@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("nurse", "supervisor", "trainer", "admin")
+ROLES = ("nurse", "supervisor", "trainer", "trainee", "admin")
 SYSTEM = "system"  # the command line and sample loader, run by whoever has the server's shell
 
 # action -> roles allowed. Supervisors can do what nurses do; admins manage accounts, not patients.
@@ -20,7 +20,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "protocol.edit": frozenset({"supervisor"}),
     "session.sign_off": frozenset({"supervisor"}),
     "audit.read": frozenset({"supervisor", "admin"}),
-    "scenario.run": frozenset({"trainer", "supervisor"}),
+    "scenario.run": frozenset({"trainer", "supervisor"}),  # replay freely, switch protocol, see the choices
+    # Trainees only run scenarios in trainee mode and see their own results; never a live session.
+    "scenario.train": frozenset({"trainee", "trainer", "supervisor"}),
+    "scenario.results": frozenset({"trainer", "supervisor"}),  # every trainee's results, the class summary
+    "scenario.edit": frozenset({"trainer", "supervisor"}),  # import a file as a scenario, save a new version
+    "scenario.from_session": frozenset({"supervisor"}),  # turn a finished session into a de-identified scenario
     "users.manage": frozenset({"admin"}),
     "chair.read": frozenset({"nurse", "supervisor", "admin"}),
     "chair.manage": frozenset({"supervisor", "admin"}),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 
+from dashboard.core.addenda import with_addenda
 from dashboard.core.audit_summary import action_text, change_summary
 from dashboard.core.entry_time import is_late
 
@@ -19,11 +22,12 @@ def _num(value: float) -> str:
     return "" if pd.isna(value) else f"{value:g}"
 
 
-def readings_display(history: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """All versions of a session's readings, newest time last, with a plain-language status."""
+def readings_display(history: pd.DataFrame, tz: str, locked_at: datetime | None = None) -> pd.DataFrame:
+    """All versions of a session's readings, newest time last, with a plain-language status; for a signed
+    session (locked_at: its first signature) an 'After signing' column marks the addenda."""
     if history.empty:
-        return pd.DataFrame(columns=["#", "Time", "BP", "MAP", "HR", "SpO2", "RR", "Temp °C", "Method",
-                                     "Note", "Status", "Entered"])
+        return with_addenda(pd.DataFrame(columns=["#", "Time", "BP", "MAP", "HR", "SpO2", "RR", "Temp °C", "Method",
+                                                  "Note", "Status", "Entered"]), history, locked_at)
     h = history.sort_values(["measured_at", "id"])
     bp = [f"{_num(s)}/{_num(d)}" if pd.notna(s) else "" for s, d in zip(h["sbp"], h["dbp"], strict=True)]
     mean = [("" if pd.isna(m) else f"{m:g}" + (" (calc.)" if c else ""))
@@ -46,7 +50,8 @@ def readings_display(history: pd.DataFrame, tz: str) -> pd.DataFrame:
     old = ~h["is_current"].to_numpy() | h["entered_in_error"].to_numpy()
     for column in ("Time", "BP", "MAP", "HR", "SpO2", "RR", "Temp °C"):
         table.loc[old, column] = table.loc[old, column].map(strike)
-    return table
+    return with_addenda(table, h, locked_at)
+
 
 
 def _times(h: pd.DataFrame, tz: str) -> list[str]:

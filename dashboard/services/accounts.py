@@ -37,6 +37,10 @@ class SignInFailed(StoreError):
     pass
 
 
+class PasswordRefused(SignInFailed):
+    """The password typed again to sign was wrong, or the account is locked out: nothing was signed."""
+
+
 @dataclass(frozen=True)
 class SignedIn:
     actor: Actor
@@ -69,10 +73,7 @@ def sign_in(engine: Engine, username: str, password: str) -> SignedIn:
     matched = store_users.verify_password(engine, username, password or "")
     if matched is None:
         with begin(engine) as conn:
-            attempts = store_users.count_failure(conn, username) if user is not None else None
-            if attempts is not None and attempts >= LOCK_AFTER:
-                store_users.set_fields(conn, username, locked_until=now + min(LOCK_BASE * 2 ** (attempts - LOCK_AFTER),
-                                                                              LOCK_MAX))
+            attempts = _count_failure(conn, user, now) if user is not None else None
             audit.record(conn, Actor(username or "(blank)", "-"), "sign_in.failed", "user", username or None)
         oplog.event("sign_in_failed", user=username, known_user=user is not None, failed_attempts=attempts,
                     locked=attempts is not None and attempts >= LOCK_AFTER)
@@ -83,6 +84,41 @@ def sign_in(engine: Engine, username: str, password: str) -> SignedIn:
         audit.record(conn, Actor(matched.username, matched.role), "sign_in", "user", matched.username)
     oplog.event("sign_in", user=matched.username, role=matched.role, method="password")
     return SignedIn(Actor(matched.username, matched.role), matched.full_name, matched.must_change_password)
+
+
+def _count_failure(conn, user: store_users.User, now) -> int:
+    """One more failed password in a row, counted by the database itself (two failures at once both count);
+    the fifth and later lock the account for a doubling while. Returns the new count."""
+    attempts = store_users.count_failure(conn, user.username) or 0
+    if attempts >= LOCK_AFTER:
+        store_users.set_fields(conn, user.username,
+                               locked_until=now + min(LOCK_BASE * 2 ** (attempts - LOCK_AFTER), LOCK_MAX))
+    return attempts
+
+
+def reenter_password(engine: Engine, actor: Actor, password: str, *, session_id: int) -> store_users.User:
+    """The signed-in user's password typed again to sign a session: their account as it stands now.
+
+    A wrong password is refused (PasswordRefused), logged, slowed and counted toward the lock-out exactly as
+    a failed sign-in; a locked account cannot sign until the lock ends; a right one clears the count."""
+    now = utcnow()
+    user = store_users.get_user(engine, actor.username)
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        wait = int((user.locked_until - now).total_seconds()) + 1
+        with begin(engine) as conn:
+            audit.record(conn, actor, "sign_off.refused_locked", "session", session_id, session_id=session_id)
+        raise PasswordRefused(f"Too many wrong passwords: try again in {wait} s. Nothing was signed.")
+    matched = store_users.verify_password(engine, actor.username, password or "")
+    if matched is None:
+        with begin(engine) as conn:
+            if user is not None:
+                _count_failure(conn, user, now)
+            audit.record(conn, actor, "sign_off.refused_password", "session", session_id, session_id=session_id)
+        time.sleep(failure_delay_s())
+        raise PasswordRefused("The password is not right. Nothing was signed.")
+    if matched.failed_attempts or matched.locked_until is not None:
+        store_users.set_fields(engine, matched.username, failed_attempts=0, locked_until=None)
+    return matched
 
 
 def sign_in_external(engine: Engine, email: str) -> SignedIn:

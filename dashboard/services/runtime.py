@@ -1,8 +1,8 @@
 """The database the app and the command line work on, and the server operator's own tasks on it.
 
 These run for whoever has the server's shell or starts the app (no signed-in user): bring the schema up to
-date, store the shipped protocols, load the sample sessions, give a PostgreSQL app role its rights, back the
-database up, restore a backup into an empty database, check the database's health.
+date, store the shipped protocols and training scenarios, load the sample sessions, give a PostgreSQL app role
+its rights, back the database up, restore a backup into an empty database, check the database's health.
 """
 
 from __future__ import annotations
@@ -19,12 +19,16 @@ from dashboard.store.db import get_engine, migrate
 from dashboard.store.operations import Health
 
 
-def open_database(url: str | None = None) -> Engine:
-    """The engine for url (default DATABASE_URL), the schema migrated and the shipped protocols stored."""
+def open_database(url: str | None = None, *, with_scenarios: bool = False) -> Engine:
+    """The engine for url (default DATABASE_URL), the schema migrated and the shipped protocols stored; with
+    with_scenarios (the app's start, `seed`, `scenarios`) the shipped training scenarios too, once."""
     url = url or database_url()
     migrate(url)
     engine = get_engine(url)
     bootstrap(engine)
+    if with_scenarios:
+        from dashboard.seed_scenarios import seed_scenarios
+        seed_scenarios(engine)
     return engine
 
 

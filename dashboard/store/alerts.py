@@ -212,3 +212,17 @@ def unacknowledged_high_events(bind: Bind, session_id: int) -> pd.DataFrame:
     """One session's high-priority events nobody has acknowledged (and not withdrawn)."""
     events = session_events(bind, session_id)
     return events[(events["priority"] == "high") & events["withdrawn_at"].isna() & events["acked_at"].isna()]
+
+
+def session_acks(bind: Bind, session_id: int) -> pd.DataFrame:
+    """Every acknowledgement of a session's alert events, oldest first: event_id, at, by, actions (a list), note."""
+    query = (select(alert_event_acks.c.event_id, alert_event_acks.c.at, alert_event_acks.c.by,
+                    alert_event_acks.c.actions, alert_event_acks.c.note)
+             .join(alert_events, alert_events.c.id == alert_event_acks.c.event_id)
+             .where(alert_events.c.session_id == session_id)
+             .order_by(alert_event_acks.c.at, alert_event_acks.c.id))
+    with connect(bind) as conn:
+        acks = pd.DataFrame(conn.execute(query).all(), columns=["event_id", "at", "by", "actions", "note"])
+    acks["at"] = pd.to_datetime(acks["at"], utc=True)
+    acks["actions"] = [json.loads(a) for a in acks["actions"]]
+    return acks

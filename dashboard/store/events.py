@@ -17,14 +17,16 @@ EVENT_COLUMNS = ("id", "kind", "label", "score", "severity", "note", "occurred_a
 
 
 def add_event(bind: Bind, session_id: int, kind: str, label: str, *, occurred_at: datetime, by: str,
-              score: int | None = None, severity: str | None = None, note: str | None = None) -> int:
+              score: int | None = None, severity: str | None = None, note: str | None = None,
+              entered_at: datetime | None = None) -> int:
+    """entered_at: when it was entered, the moment of storing unless given (a sample recorded as it happened)."""
     problem = check_event(kind, label, score, severity)
     if problem:
         raise Conflict(problem)
     with begin(bind) as conn:
         return conn.execute(insert(session_events).values(
             session_id=session_id, kind=kind, label=label, score=score, severity=severity, note=note or None,
-            occurred_at=occurred_at, entered_at=utcnow(), entered_by=by,
+            occurred_at=occurred_at, entered_at=entered_at or utcnow(), entered_by=by,
         ).returning(session_events.c.id)).scalar_one()
 
 

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import Engine, text
 
 APPEND_ONLY_TABLES = ("readings", "audit_log", "session_events", "patients", "protocol_versions", "session_signoffs",
+                      "scenarios", "scenario_versions", "scenario_results",
                       "protocol_assignments", "alert_acks", "alert_event_acks")
 # status, times and chair; sign-in counters and roles; alert and alert-event end, priority and withdrawal; a
 # chair's retirement

@@ -1,4 +1,5 @@
-"""Database tables: patients, chairs, sessions, versioned readings, events, users, audit log, protocols, alerts."""
+"""Database tables: patients, chairs, sessions, versioned readings, events, users, audit log, protocols, alerts,
+training scenarios and trainees' results."""
 
 from __future__ import annotations
 
@@ -231,4 +232,45 @@ session_signoffs = Table(
     Column("signer_name", String(120), nullable=False),
     Column("meaning", String(20), nullable=False),
     Column("warnings", Text, nullable=False),
+)
+
+# Training scenarios: the code is all a scenario row holds; what it shows is in its versions (a change is a new
+# version). No column refers to a patient or a session: a scenario made from a session keeps no link to it.
+scenarios = Table(
+    "scenarios", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+
+# Append-only. definition: JSON with the readings and events (seconds from the infusion start), the decision
+# points with their good responses, and the choices offered.
+scenario_versions = Table(
+    "scenario_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scenario_id", Integer, ForeignKey("scenarios.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("goal", Text, nullable=False),
+    Column("protocol", String(120), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    UniqueConstraint("scenario_id", "version"),
+)
+
+# Append-only: one row per trainee run; answers is the JSON list of verdicts (choice, replay minutes, outcome).
+scenario_results = Table(
+    "scenario_results", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scenario_version_id", Integer, ForeignKey("scenario_versions.id"), nullable=False, index=True),
+    Column("trainee", String(80), nullable=False, index=True),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("right_answers", Integer, nullable=False),
+    Column("decisions", Integer, nullable=False),
+    Column("answers", Text, nullable=False),
 )

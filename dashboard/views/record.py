@@ -15,9 +15,11 @@ from dashboard.components.context import records, require
 from dashboard.components.memo import memo
 from dashboard.components.session_chart import chart_events, draw_chart
 from dashboard.components.session_picker import pick_session
+from dashboard.components.signoff_panel import addenda_notice, has_problem, signature_banner, signoff_panel
 from dashboard.components.text import md_escape
 from dashboard.components.vitals_form import clear_inputs, read_inputs, vitals_inputs
-from dashboard.core.entry_time import clock_text
+from dashboard.core.addenda import events_as_signed, locked_at, readings_as_signed
+from dashboard.core.entry_time import clock_text, typed_after
 from dashboard.core.events import SCALE_HELP, SEVERITIES, SIDE_EFFECTS, events_display, score_range
 from dashboard.core.news2 import RESPONSE_TEXT, last_complete
 from dashboard.core.picker import PICKER_LIMIT, picker_choices
@@ -27,10 +29,12 @@ from dashboard.core.vitals import BP_METHODS
 from dashboard.services.alerting import Alerting
 from dashboard.services.protocols import resolve
 from dashboard.services.records import DischargeRefused, Records
+from dashboard.services.signoffs import Signoffs
 from dashboard.core.errors import StoreError
 from dashboard.core.sessions import Session
 
 VERSIONS_PER_PAGE = 200
+LATE_LISTED = 10  # late entries named under the discharge note; the readings table marks them all
 
 
 TIME_HELP = ("Empty: the moment you save, to the second. For a late entry type the clock time it was "
@@ -158,12 +162,13 @@ def _discharge_panel(rec: Records, session: Session) -> None:
         st.info(f"Discharged at {at}. Readings measured after {at} are refused; the entry form takes only "
                 f"late entries measured before {at}, kept with the time they were entered.",
                 icon=":material/logout:")
-        current = rec.readings(session.id)
-        late = current[current["entered_at"] > pd.Timestamp(session.discharged_at)]
+        late = typed_after(rec.readings(session.id), session.discharged_at)
         if len(late):
-            st.caption(md_escape("Late entries after discharge: " + ", ".join(
+            shown = late.head(LATE_LISTED)
+            more = f"; and {len(late) - len(shown)} more (see the readings table)" if len(late) > len(shown) else ""
+            st.caption(md_escape("Late entries typed after discharge: " + ", ".join(
                 f"#{int(r.id)} measured {r.measured_at.tz_convert(rec.tz):%H:%M}, entered "
-                f"{r.entered_at.tz_convert(rec.tz):%H:%M} by {r.entered_by}" for r in late.itertuples())))
+                f"{r.entered_at.tz_convert(rec.tz):%H:%M} by {r.entered_by}" for r in shown.itertuples()) + more))
         return
     refused = st.session_state.get("discharge_refused")
     if not refused or refused[0] != session.id:
@@ -178,10 +183,12 @@ def _discharge_panel(rec: Records, session: Session) -> None:
         st.error(md_escape(problem), icon=":material/error:")
 
 
-def _entry_form(rec: Records, session: Session) -> None:
+def _entry_form(rec: Records, session: Session, signed: bool) -> None:
     problems = st.session_state.get("entry_problems", {})
     with st.form("entry"):  # Enter in any field saves; Tab goes time, method, the vitals, note, Save
         st.markdown("**New reading**")
+        if signed:
+            st.caption("The session is signed: a reading saved now is kept as an addendum.")
         left, right = st.columns(2)
         left.text_input("Measured at", key="entry_time", placeholder=NOW_PLACEHOLDER, max_chars=8, help=TIME_HELP)
         right.selectbox("BP method", BP_METHODS, key="entry_method")
@@ -194,7 +201,8 @@ def _entry_form(rec: Records, session: Session) -> None:
         st.form_submit_button("Save reading", type="primary", on_click=_save_entry, args=(rec, session))
 
 
-def _event_forms(rec: Records, session: Session) -> None:
+def _event_forms(rec: Records, session: Session, events: pd.DataFrame, locked: datetime | None) -> None:
+    """The side effect and score forms, and the events list (events: as shown; locked: marks the addenda)."""
     def record(kind: str, label: str | None, score_key: str | None, severity_key: str | None, time_key: str):
         label = label or st.session_state["se_label"]
         try:
@@ -227,12 +235,11 @@ def _event_forms(rec: Records, session: Session) -> None:
         st.number_input("Score", min_value=low, max_value=high, value=low, key="cadss_score", help=SCALE_HELP["cadss"])
         at_input("cadss_time")
         st.form_submit_button("Record CADSS", on_click=record, args=("cadss", "CADSS", "cadss_score", None, "cadss_time"))
-    events = rec.events(session.id)
     st.markdown("**Events**")
     if events.empty:
         st.caption("No side effects or scores recorded yet.")
     else:
-        st.dataframe(events_display(events, rec.tz), hide_index=True, width="stretch")
+        st.dataframe(events_display(events, rec.tz, locked), hide_index=True, width="stretch")
 
 
 def _reading_labels(current: pd.DataFrame, tz: str) -> dict[int, str]:
@@ -293,7 +300,7 @@ def _news2(current: pd.DataFrame, changed) -> None:
 
 
 @st.fragment  # paging through the versions reruns this table only
-def _versions_table(history: pd.DataFrame, tz: str, session_id: int) -> None:
+def _versions_table(history: pd.DataFrame, tz: str, session_id: int, locked: datetime | None = None) -> None:
     pages = page_count(len(history), VERSIONS_PER_PAGE)
     st.markdown("**Readings** (all versions, newest first; replaced ones struck through)")
     page = 1
@@ -301,10 +308,29 @@ def _versions_table(history: pd.DataFrame, tz: str, session_id: int) -> None:
         page = st.number_input(f"Page (1 = newest, {pages} pages)", min_value=1, max_value=pages, value=1, step=1,
                                key=f"versions_page_{session_id}")
     shown = newest_page(history, page, VERSIONS_PER_PAGE)
-    st.dataframe(readings_display(shown, tz).iloc[::-1], hide_index=True, width="stretch")
+    st.dataframe(readings_display(shown, tz, locked).iloc[::-1], hide_index=True, width="stretch")
     if pages > 1:
         newest = (page - 1) * VERSIONS_PER_PAGE + 1
         st.caption(f"Versions {newest:,}–{newest + len(shown) - 1:,} of {len(history):,}, newest first.")
+
+
+def _signed_view(history: pd.DataFrame, events: pd.DataFrame, signed: list, tz: str
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+    """The signatures, the addenda after them, and a switch to the record as it was signed; returns the
+    readings' versions and the events to show, and whether they are the signed version."""
+    if not signed:
+        return history, events, False
+    signature_banner(signed, tz)
+    addenda_notice(history, events, signed, tz)
+    locked = locked_at(signed)
+    as_signed = st.toggle(f"Show the record as signed ({signed[0].at_text(tz)})",
+                          key=f"show_as_signed_{signed[0].session_id}",
+                          help="The readings, events and chart as they stood at the first signature; "
+                               "the addenda after it hidden.")
+    if not as_signed:
+        return history, events, False
+    st.caption("Showing the record as signed: entries made after the signature are hidden.")
+    return readings_as_signed(history, locked), events_as_signed(events, locked), True
 
 
 def _flash() -> None:
@@ -336,17 +362,25 @@ def render() -> None:
     _infusion_controls(rec, session)
     events = rec.events(session.id)
     changed = (session.id, change_stamp(history, events))
+    signed = Signoffs(rec.engine, rec.actor, rec.tz).signoffs(session.id)
+    locked = locked_at(signed)
+    shown_history, shown_events, as_signed = _signed_view(history, events, signed, rec.tz)
+    if rec.actor.can("session.sign_off"):
+        with st.expander("Sign off this session", expanded=has_problem(session.id)):
+            signoff_panel(rec.engine, rec.actor, rec.tz, session, show_signatures=False, history=history,
+                          events=events)
     entry, side = st.columns([3, 2], gap="large")
     with entry:
-        _entry_form(rec, session)
+        _entry_form(rec, session, locked is not None)
     with side:
-        _event_forms(rec, session)
+        _event_forms(rec, session, shown_events, None if as_signed else locked)
         _news2(current, changed)
     # Full width: the four panels need it to be read at a glance (the form is beside, not over, the chart).
-    draw_chart(current, chart_events(events), started_at=session.infusion_started_at,
-               stopped_at=session.infusion_stopped_at, key=f"chart_{session.id}", protocol=protocol, changed=changed)
+    draw_chart(in_force(shown_history) if as_signed else current, chart_events(shown_events),
+               started_at=session.infusion_started_at, stopped_at=session.infusion_stopped_at,
+               key=f"chart_{session.id}", protocol=protocol, changed=(*changed, as_signed))
     alert_list(alerting, session.id, rec.tz)
-    _versions_table(history, rec.tz, session.id)
+    _versions_table(shown_history, rec.tz, session.id, None if as_signed else locked)
     _correction_form(rec, session, current)
 
 

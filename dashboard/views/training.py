@@ -1,4 +1,5 @@
-"""Training page: replay a sample session as it unfolded, to teach what to watch for."""
+"""Training page: replay a scenario with its alerts firing in replay time, or run it in trainee mode, answering
+at each decision point, for a score. Scenarios only: never a live session."""
 
 from __future__ import annotations
 
@@ -6,73 +7,80 @@ import time
 
 import streamlit as st
 
-from dashboard.components.context import require
-from dashboard.components.session_chart import draw_chart
+from dashboard.components import scenario_player, trainee_panel
+from dashboard.components.context import engine, require
+from dashboard.components.scenario_player import Player
 from dashboard.components.text import md_escape
-from dashboard.core.replay import ReplayClock, visible_until
-from dashboard.core.scenarios import Scenario
-from dashboard.services import training
+from dashboard.core.errors import StoreError
+from dashboard.services.training import Training
 
-SPEEDS = {"real time": 1.0, "10×": 10.0, "30×": 30.0, "60×": 60.0, "120×": 120.0}
-
-
-def _clock(scenario: Scenario) -> ReplayClock:
-    key = f"replay_{scenario.code}"
-    if key not in st.session_state:
-        start, end = scenario.span_min
-        st.session_state[key] = ReplayClock(start_min=start, end_min=end, speed=30.0)
-    return st.session_state[key]
+MODES = {"Replay": "replay", "Trainee mode": "trainee"}
 
 
-def _set_clock(scenario: Scenario, clock: ReplayClock) -> None:
-    st.session_state[f"replay_{scenario.code}"] = clock
+def _finish(training: Training, player: Player) -> None:
+    """End the trainee's run where the replay is, score it and keep the result."""
+    run = player.run
+    if run is None or player.state["result"] is not None:
+        return
+    now = time.time()
+    player.set_clock(player.clock.pause(now))
+    run = run.end(player.clock.position(now))
+    player.state["run"] = run
+    try:
+        player.state["result"] = training.record_result(player.scenario.code, player.scenario.version, run.answers,
+                                                        run.ended_at_min)
+    except StoreError as error:
+        st.session_state["training_error"] = str(error)
 
 
 def render() -> None:
-    who = require("scenario.run")
+    who = require("scenario.train")
+    training = Training(engine(), who)
     st.title("Training")
-    st.caption("Replay a sample session as it unfolded. These are invented teaching sessions, not patient records.")
-    scenarios = {s.code: s for s in training.scenarios(who)}
-    code = st.selectbox("Scenario", list(scenarios), key="replay_scenario",
-                        format_func=lambda c: f"{c} · {scenarios[c].title}")
-    scenario = scenarios[code]
-    st.info(md_escape(scenario.description))
-    st.markdown(f"**What to watch for:** {md_escape(scenario.watch_for)}")
+    st.caption("Teaching scenarios replayed on a reference day: invented sample sessions, real monitor recordings "
+               "and de-identified clinic sessions. Never a live session.")
+    library = {s.code: s for s in training.scenarios()}
+    if not library:
+        st.info("No scenario yet: a trainer or supervisor adds them on the Scenarios page.")
+        return
+    code = st.selectbox("Scenario", list(library), key="training_scenario",
+                        format_func=lambda c: f"{c} · {library[c].title}")
+    scenario = training.scenario(code)
+    trainer = who.can("scenario.run")
+    mode = MODES[st.radio("Mode", list(MODES), horizontal=True, key="training_mode")] if trainer else "trainee"
+    st.markdown(f"**Learning goal:** {md_escape(scenario.goal)}")
+    if trainer and scenario.description:
+        st.caption(md_escape(scenario.description))
+    st.caption(f"Source: {md_escape(scenario.source)} · protocol: {md_escape(scenario.protocol)}")
 
-    def toggle() -> None:
-        current, now = _clock(scenario), time.time()
-        _set_clock(scenario, current.pause(now) if current.playing else current.play(now))
+    player = Player(scenario, mode)
+    protocols = training.protocol_names() if mode == "replay" else None
+    if protocols and st.session_state.get("play_protocol") not in protocols:
+        st.session_state["play_protocol"] = scenario.protocol if scenario.protocol in protocols else protocols[0]
 
-    def change_speed() -> None:
-        _set_clock(scenario, _clock(scenario).with_speed(SPEEDS[st.session_state["replay_speed"]], time.time()))
+    def protocol_for():
+        name = st.session_state.get("play_protocol", scenario.protocol) if mode == "replay" else scenario.protocol
+        return training.protocol(name)
 
-    clock = _clock(scenario)
-    play, speed_col, _ = st.columns([1, 1, 3])
-    play.button("⏸ Pause" if clock.playing else "▶ Play", key="replay_toggle", on_click=toggle)
-    speed_col.selectbox("Speed", list(SPEEDS), index=2, key="replay_speed", on_change=change_speed)
-
-    def seek() -> None:
-        _set_clock(scenario, _clock(scenario).seek(st.session_state["replay_minute"], time.time()))
-
-    @st.fragment(run_every=1.0 if clock.playing else None)
-    def replay() -> None:
-        current = _clock(scenario)
-        minute = current.position(time.time())
-        if current.playing:
-            st.session_state["replay_minute"] = round(minute)
-        start, end = scenario.span_min
-        st.slider("Minutes from infusion start", min_value=int(start), max_value=int(end), step=1,
-                  key="replay_minute", on_change=seek)
-        shown = visible_until(scenario.readings, "measured_at", scenario.started_at, minute)
-        events = visible_until(scenario.events, "occurred_at", scenario.started_at, minute)
-        stopped = scenario.stopped_at if minute >= (scenario.stopped_at - scenario.started_at).total_seconds() / 60 \
-            else None
-        draw_chart(shown, events, started_at=scenario.started_at, stopped_at=stopped, key=f"replay_chart_{code}")
-        if current.playing and current.finished(time.time()):
-            _set_clock(scenario, current.pause(time.time()))
+    if error := st.session_state.pop("training_error", None):
+        st.error(md_escape(error))
+    if mode == "trainee" and player.state["result"] is not None:
+        trainee_panel.show_score(player.state["result"])
+        st.button("Run it again", key="trainee_again", on_click=player.reset)
+        return
+    if mode == "trainee":
+        st.info("The replay stops at each moment that needs a decision and asks what you would do. Your answers "
+                "and how soon you gave them (in replay minutes) are scored at the end.")
+    scenario_player.controls(player, protocol_for, protocols)
+    if mode == "trainee":
+        asking = trainee_panel.question(player)
+        end_min = scenario.span_min[1]
+        if not asking and player.run.pending() is None and player.position() >= end_min - 1e-6:
+            _finish(training, player)
             st.rerun()
-
-    replay()
+        trainee_panel.end_button(player, lambda: _finish(training, player))
+    scenario_player.render(player, protocol_for, scrub=mode == "replay",
+                           on_finish=(lambda: _finish(training, player)) if mode == "trainee" else None)
 
 
 render()

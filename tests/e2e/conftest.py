@@ -147,7 +147,7 @@ def _choose_session(page, patient_code: str) -> bool:
 
 # --- accounts, roles and accessibility -------------------------------------------------------------------
 ROLE_ACCOUNTS = {role: (f"{role}.e2e", f"e2e {role} password 1") for role in ("nurse", "supervisor", "trainer",
-                                                                               "admin")}
+                                                                               "trainee", "admin")}
 SETUP_CODE = re.compile(r"first-time set-up code: ([0-9a-f]+)")
 PATIENT_MS = 60_000  # waits on a machine shared with other test runs: readiness only, never a measured time
 

@@ -11,8 +11,9 @@ from tests.e2e.conftest import PATIENT_MS, printed_setup_code, settle, sidebar_p
 PASSWORD = "first admin password 1"
 SIDEBAR = {
     "nurse": ["Record", "Import", "Sessions", "Password"],
-    "supervisor": ["Record", "Import", "Sessions", "Protocols", "Training", "Audit log", "Password"],
-    "trainer": ["Training", "Password"],
+    "supervisor": ["Record", "Import", "Sessions", "Protocols", "Training", "Scenarios", "Audit log", "Password"],
+    "trainer": ["Training", "Scenarios", "Password"],
+    "trainee": ["Training", "Password"],
     "admin": ["Audit log", "Users", "Password"],
 }
 
@@ -58,7 +59,8 @@ def test_each_role_sees_its_own_pages_in_the_sidebar(roles_server, page, role):
 
 
 @pytest.mark.parametrize("role, path, heading", [("nurse", "users", "Users"), ("trainer", "record", "Record vitals"),
-                                                 ("admin", "sessions", "Sessions"), ("nurse", "audit", "Audit log")])
+                                                 ("admin", "sessions", "Sessions"), ("nurse", "audit", "Audit log"),
+                                                 ("trainee", "scenarios", "Scenarios")])
 def test_a_page_opened_by_its_address_as_the_wrong_role_is_refused(roles_server, page, role, path, heading):
     sign_in_as(page, roles_server, role, path)  # a bookmark of another role's page
     expect(page.get_by_text("Your role does not give access to this page.")).to_be_visible(timeout=PATIENT_MS)

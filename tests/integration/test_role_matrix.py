@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 import dashboard.services
 from dashboard.core.errors import Conflict
 from dashboard.core.roles import SYSTEM_ACTOR, Actor, PermissionDenied
-from dashboard.services import accounts, audit_trail, training
+from dashboard.services import accounts, audit_trail
 from dashboard.services.accounts import Accounts, SignInFailed
 from dashboard.services.alerting import ACK_ACTIONS, Alerting
 from dashboard.services.board import Board
@@ -33,7 +33,10 @@ from dashboard.services.chairs import Chairs
 from dashboard.services.imports import Imports
 from dashboard.services.protocols import Protocols, resolve
 from dashboard.services.records import Records
+from dashboard.services.review import Review
+from dashboard.services.training import Training
 from dashboard.services.runtime import open_database
+from dashboard.services.signoffs import Signoffs
 from dashboard.store.db import dispose, get_engine, migrate
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -41,10 +44,11 @@ T0 = NOW - timedelta(minutes=90)  # S-0001's infusion start
 PASSWORD = "correct horse battery"
 DEFAULT, ESKETAMINE = "IV ketamine clinic default", "Esketamine nasal spray (REMS-style)"
 ACTORS = {"nurse": Actor("ana", "nurse"), "supervisor": Actor("sam", "supervisor"),
-          "trainer": Actor("tia", "trainer"), "admin": Actor("ada", "admin"), "system": SYSTEM_ACTOR,
+          "trainer": Actor("tia", "trainer"), "trainee": Actor("tim", "trainee"), "admin": Actor("ada", "admin"),
+          "system": SYSTEM_ACTOR,
           "disabled": Actor("old", "nurse"), "no one signed in": None}
-FIVE = ("nurse", "supervisor", "trainer", "admin", "system")
-PEOPLE = ("nurse", "supervisor", "trainer", "admin", "disabled")  # accounts with a password
+FIVE = ("nurse", "supervisor", "trainer", "trainee", "admin", "system")  # every role, and the system
+PEOPLE = ("nurse", "supervisor", "trainer", "trainee", "admin", "disabled")  # accounts with a password
 CLINICAL = frozenset({"nurse", "supervisor", "system"})
 ACCOUNTS_ADMIN = frozenset({"admin", "system"})
 PROTOCOL_EDIT = frozenset({"supervisor", "system"})
@@ -56,7 +60,7 @@ CHAIR_MANAGE = frozenset({"supervisor", "admin", "system"})
 
 def build_world(engine: Engine) -> dict[str, int]:
     admin = Accounts(engine, SYSTEM_ACTOR)
-    for who in ("nurse", "supervisor", "trainer", "admin", "disabled"):
+    for who in ("nurse", "supervisor", "trainer", "trainee", "admin", "disabled"):
         actor = ACTORS[who]
         admin.add(actor.username, actor.username.title(), actor.role, PASSWORD, must_change=False)
     admin.add("eve", "Eve", "nurse", PASSWORD, must_change=False)  # an account to disable, not one of the actors
@@ -78,10 +82,18 @@ def build_world(engine: Engine) -> dict[str, int]:
     records.stop_infusion(s3, start3 + timedelta(minutes=40))
     for chair in ("Chair 1", "Chair 2"):
         Chairs(engine, SYSTEM_ACTOR).add(chair)
+    sign_off(engine, ACTORS["supervisor"], s3, "reviewed")  # S-0003 signed, with its gaps as warnings
     alerts = Alerting(engine, SYSTEM_ACTOR).alerts(s1)
     ids["high alert"] = int(alerts[alerts["priority"] == "high"]["id"].iloc[0])
     ids["high event"] = int(alerts[alerts["priority"] == "high"]["event_id"].iloc[0])
+    Training(engine, ACTORS["trainee"]).record_result("TR-004", 1, [], 0.0)  # one trainee run of TR-004
     return ids
+
+
+def sign_off(engine: Engine, who: Actor, session_id: int, meaning: str):
+    warnings = Signoffs(engine, SYSTEM_ACTOR, "UTC").check(session_id).warnings
+    return Signoffs(engine, who, "UTC").sign(session_id, password=PASSWORD, meaning=meaning,
+                                             acknowledge_warnings=warnings)
 
 
 @dataclass
@@ -178,7 +190,9 @@ def signs_in_with(password: str) -> Callable[[World, Actor, Any], bool]:
 
 
 S1_READINGS = [128, 196, 126]
-EVERY_ACCOUNT = frozenset({"nurse", "supervisor", "trainer", "admin"})
+EVERY_ACCOUNT = frozenset({"nurse", "supervisor", "trainer", "trainee", "admin"})
+TRAINING = frozenset({"trainee", "trainer", "supervisor", "system"})
+TRAINERS = frozenset({"trainer", "supervisor", "system"})
 # method -> (call as `who`, who may, the effect seen when allowed, ...); checks return True when the effect is there.
 MATRIX: dict[str, Row] = {
     # Records: reads
@@ -269,6 +283,37 @@ MATRIX: dict[str, Row] = {
         writes=True),
     "Imports.export": Row(lambda w, who: Imports(w.engine, who).export("S-0001"), CLINICAL,
                           lambda w, who, got: got.count("\nS-0001,") == 3),
+    # Review
+    "Review.sessions": Row(lambda w, who: Review(w.engine, who).sessions(), CLINICAL,
+                           lambda w, who, got: [s.code for s in got] == ["S-0003", "S-0002", "S-0001"]),
+    "Review.find": Row(lambda w, who: Review(w.engine, who).find("S-0001"), CLINICAL,
+                       lambda w, who, got: got.id == w.ids["S-0001"]),
+    "Review.load": Row(lambda w, who: Review(w.engine, who).load(w.ids["S-0001"]), CLINICAL,
+                       lambda w, who, got: got.readings["sbp"].tolist() == S1_READINGS
+                       and got.events["label"].tolist() == ["Nausea"]
+                       and w.ids["high event"] in got.alert_events["id"].tolist()),
+    "Review.summary": Row(lambda w, who: Review(w.engine, who).summary(w.ids["S-0001"]), CLINICAL,
+                          lambda w, who, got: got.peaks["sbp"].value == 196 and got.alerts.unacknowledged_high >= 1),
+    "Review.signoffs": Row(lambda w, who: Review(w.engine, who).signoffs(w.ids["S-0001"]), CLINICAL,
+                           lambda w, who, got: got == []),
+    "Review.csv": Row(lambda w, who: Review(w.engine, who).csv(w.ids["S-0001"]), CLINICAL,
+                      lambda w, who, got: got.count("\nS-0001,") == 3),
+    "Review.fhir": Row(lambda w, who: Review(w.engine, who).fhir(w.ids["S-0001"]), CLINICAL,
+                       lambda w, who, got: [e["resource"]["component"][0]["valueQuantity"]["value"] for e in got["entry"]
+                                            if e["resource"]["code"]["coding"][0]["code"] == "85354-9"] == S1_READINGS),
+    "Review.report": Row(lambda w, who: Review(w.engine, who).report(w.ids["S-0001"]), CLINICAL,
+                         lambda w, who, got: got.startswith(b"%PDF")),
+    # Signoffs
+    "Signoffs.signoffs": Row(lambda w, who: Signoffs(w.engine, who, "UTC").signoffs(w.ids["S-0003"]), CLINICAL,
+                             lambda w, who, got: [(s.signed_by, s.meaning) for s in got] == [("sam", "reviewed")]),
+    "Signoffs.check": Row(lambda w, who: Signoffs(w.engine, who, "UTC").check(w.ids["S-0001"]), CLINICAL,
+                          lambda w, who, got: any("not acknowledged" in reason for reason in got.refusals),
+                          note="stores nothing"),
+    "Signoffs.sign": Row(
+        lambda w, who: sign_off(w.engine, who, w.ids["S-0003"], "approved"), frozenset({"supervisor"}),
+        both(lambda w, who, got: [(s.signed_by, s.meaning) for s in Signoffs(w.engine, SYSTEM_ACTOR).signoffs(
+            w.ids["S-0003"])] == [("sam", "reviewed"), (who.username, "approved")], "session.sign_off"), writes=True,
+        note="a signature needs a person: not the system"),
     # Protocols
     "Protocols.names": Row(lambda w, who: Protocols(w.engine, who).names(), CLINICAL,
                            lambda w, who, got: got == [DEFAULT, ESKETAMINE]),
@@ -289,7 +334,8 @@ MATRIX: dict[str, Row] = {
         PROTOCOL_EDIT, lambda w, who, got: got is not None, note="stores nothing"),
     # Accounts
     "Accounts.list": Row(lambda w, who: Accounts(w.engine, who).list(), ACCOUNTS_ADMIN,
-                         lambda w, who, got: got["username"].tolist() == ["ada", "ana", "eve", "old", "sam", "tia"]),
+                         lambda w, who, got: got["username"].tolist() == ["ada", "ana", "eve", "old", "sam", "tia",
+                                                                            "tim"]),
     "Accounts.add": Row(lambda w, who: Accounts(w.engine, who).add("newbie", "New Nurse", "nurse", PASSWORD),
                         ACCOUNTS_ADMIN, both(lambda w, who, _: user_row(w, "newbie")["role"] == "nurse", "user.create"),
                         writes=True),
@@ -310,8 +356,44 @@ MATRIX: dict[str, Row] = {
     "audit_trail.session_codes": Row(lambda w, who: audit_trail.session_codes(w.engine, who),
                                      frozenset({"supervisor", "admin", "system"}),
                                      lambda w, who, got: sorted(got.values()) == ["S-0001", "S-0002", "S-0003"]),
-    "training.scenarios": Row(lambda w, who: training.scenarios(who), frozenset({"trainer", "supervisor", "system"}),
-                              lambda w, who, got: len(got) > 0 and all(s.readings is not None for s in got)),
+    # Training: scenarios only, never a live session
+    "Training.scenarios": Row(lambda w, who: Training(w.engine, who).scenarios(), TRAINING,
+                              lambda w, who, got: "TR-004" in [s.code for s in got]),
+    "Training.scenario": Row(lambda w, who: Training(w.engine, who).scenario("TR-004"), TRAINING,
+                             lambda w, who, got: got.title == "Desaturation with sedation" and len(got.readings) == 15),
+    "Training.protocol": Row(lambda w, who: Training(w.engine, who).protocol(DEFAULT), TRAINING,
+                             lambda w, who, got: got.limits["sbp"].critical_high == 180),
+    "Training.protocol_names": Row(lambda w, who: Training(w.engine, who).protocol_names(), TRAINERS,
+                                   lambda w, who, got: got == [DEFAULT, ESKETAMINE]),
+    "Training.history": Row(lambda w, who: Training(w.engine, who).history("TR-004"), TRAINERS,
+                            lambda w, who, got: got["version"].tolist() == [1]),
+    "Training.source_sessions": Row(lambda w, who: Training(w.engine, who).source_sessions(), PROTOCOL_EDIT,
+                                    lambda w, who, got: [code for code, _ in got] == ["S-0003"]),
+    "Training.add_from_session": Row(
+        lambda w, who: Training(w.engine, who).add_from_session("S-0003", title="A calm one", goal="watch"),
+        PROTOCOL_EDIT, both(lambda w, who, got: Training(w.engine, SYSTEM_ACTOR).scenario(got.code).title
+                            == "A calm one", "scenario.create"), writes=True, note="supervisors only"),
+    "Training.import_file": Row(
+        lambda w, who: Training(w.engine, who).import_file(csv_file(w), file_name="chair.csv", title="From a file",
+                                                           goal="watch", protocol=DEFAULT),
+        TRAINERS, both(lambda w, who, got: len(Training(w.engine, SYSTEM_ACTOR).scenario(got.code).readings) == 2,
+                       "scenario.create"), writes=True),
+    "Training.revise": Row(
+        lambda w, who: Training(w.engine, who).revise("TR-004", title="Sedation", goal="g", protocol=DEFAULT,
+                                                      reason="shorter title"),
+        TRAINERS, both(lambda w, who, got: Training(w.engine, SYSTEM_ACTOR).history("TR-004")["version"].tolist()
+                       == [2, 1], "scenario.version"), writes=True),
+    "Training.record_result": Row(
+        lambda w, who: Training(w.engine, who).record_result("TR-001", 1, [], 0.0), TRAINING,
+        both(lambda w, who, got: Training(w.engine, SYSTEM_ACTOR).results("TR-001")["trainee"].tolist()
+             == [who.username], "scenario.result"), writes=True),
+    "Training.my_results": Row(lambda w, who: Training(w.engine, who).my_results(), TRAINING,
+                               lambda w, who, got: got["code"].tolist() == (["TR-004"] if who.username == "tim"
+                                                                            else []), note="one's own runs only"),
+    "Training.results": Row(lambda w, who: Training(w.engine, who).results("TR-004"), TRAINERS,
+                            lambda w, who, got: got["trainee"].tolist() == ["tim"]),
+    "Training.class_summary": Row(lambda w, who: Training(w.engine, who).class_summary("TR-004"), TRAINERS,
+                                  lambda w, who, got: got.runs == 1 and got.by_trainee[0]["trainee"] == "tim"),
     "accounts.change_own_password": Row(
         lambda w, who: accounts.change_own_password(w.engine, who, PASSWORD, "my very own secret"), EVERY_ACCOUNT,
         both(signs_in_with("my very own secret"), "user.change_password"), roles=PEOPLE, writes=True,
@@ -349,9 +431,14 @@ NOT_ROLE_CHECKED = {
     "protocols.resolve": "takes a Session the caller already read through Records (role-checked)",
     "protocols.session_frames": "inside the services only: for Protocols.what_if (role-checked)",
     "protocols.bootstrap": "start-up: stores the shipped presets once (runtime.open_database)",
+    "training.protocol_named": "inside the services and the start-up seeding: a protocol by name, no data",
+    "training.build_decisions": "pure over a draft: the alert engine's decision points (no data read but protocols)",
+    "training.store_draft": "inside a caller's transaction only (start-up seeding, Training._add)",
     "accounts.setup_code": "the server operator: the one-time code printed on the server console",
     "accounts.announce_setup_code": "start-up: prints the set-up code once when no account exists",
     "runtime.open_database": "the server operator: migrate and store the presets",
+    "accounts.reenter_password": "inside the services only: the password typed again to sign (Signoffs.sign "
+                                 "checks the role first)",
     "runtime.load_sample_sessions": "the server operator: the invented sample sessions",
     "runtime.grant_app_role": "the server operator: PostgreSQL rights, as the schema owner",
     "runtime.backup_database": "the server operator: a copy of the whole database, from the server's shell",
@@ -444,7 +531,7 @@ def world_source(request, tmp_path_factory):
         def cleanup() -> None:
             for db in made + [name]:
                 cluster.drop_database(db)
-    ids = build_world(open_database(url))
+    ids = build_world(open_database(url, with_scenarios=True))
     dispose(url)  # a copy needs the original closed: SQLite's WAL folded back, no PostgreSQL connections
     source = WorldSource(request.param, ids, copy, empty)
     source.shared_url = copy()

@@ -57,3 +57,15 @@ def test_a_monitor_map_is_kept_as_measured(engine):
     readings = store_readings.session_readings(engine, session.id)
     assert not readings["map_computed"].any() and readings["map"].notna().all()
     assert set(readings["entered_by"]) == {"trainer"}
+
+
+def test_a_sample_session_reads_as_charted_at_the_chair_not_as_late_entries(engine):
+    """Loaded today, a sample's side effects and scores keep the time they were charted, and its readings
+    came from a file: none is listed as a late entry after the discharge."""
+    from dashboard.core.entry_time import typed_after
+    from dashboard.core.events import events_display
+    load_samples(engine)
+    session = store_sessions.find_session(engine, "S-0002")
+    events = store_events.session_events_frame(engine, session.id)
+    assert len(events) and not any("late entry" in t for t in events_display(events, "America/New_York")["Time"])
+    assert typed_after(store_readings.session_readings(engine, session.id), session.discharged_at).empty

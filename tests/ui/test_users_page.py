@@ -86,3 +86,13 @@ def test_disabling_asks_first_and_the_last_admin_is_kept(users_page, app_env):
     button(at, "Yes, change it").click().run()
     assert any("your own role" in e for e in errors(at))
     assert roles(app_env)["boss"] == "admin"
+
+
+def test_an_admin_can_make_an_account_a_trainee(users_page, app_env):
+    at = users_page
+    at.selectbox(key="users_pick").set_value("ana").run()
+    assert at.selectbox(key="users_role_ana").options == ["nurse", "supervisor", "trainer", "trainee", "admin"]
+    at.selectbox(key="users_role_ana").set_value("trainee").run()
+    button(at, "Set role").click().run()
+    button(at, "Yes, change it").click().run()
+    assert roles(app_env)["ana"] == "trainee"

@@ -37,7 +37,12 @@ def test_the_median_of_interleaved_repeats_and_the_text_line():
     case = Case(project=lambda: calls.append("p"), baseline=lambda: calls.append("b"),
                 setup=lambda: calls.append("s"), notes=["built something"])
     result = run(Figure("tiny", "nothing", "a test", lambda quick: case), quick=True, repeat=3)
-    assert calls == ["s", "b", "s", "p", "s", "p", "s", "b", "s", "b", "s", "p", "s", "p"]  # last: peak memory run
+    # first an untimed warm-up of each side, then the rounds; last: the peak memory run
+    assert calls == ["s", "b", "s", "p", "s", "b", "s", "p", "s", "p", "s", "b", "s", "b", "s", "p", "s", "p"]
+    calls.clear()
+    cold = Case(project=lambda: calls.append("p"), baseline=lambda: calls.append("b"), warmup=False)
+    run(Figure("cold", "nothing", "a whole process", lambda quick: cold), quick=True, repeat=1)
+    assert calls == ["b", "p", "p"]
     assert result.ratio > 0 and result.notes == ("built something",)
     assert result.ratio_worst >= result.ratio  # rounds all at or below r put the medians at or below r
     assert "tiny" in result.line() and "nothing" in result.line()

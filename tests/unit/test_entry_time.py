@@ -67,3 +67,17 @@ def test_clock_text_adds_the_date_only_for_another_day():
     moment = datetime(2026, 11, 2, 14, 3, 11, tzinfo=timezone.utc)
     assert clock_text(moment, TZ) == "09:03:11"
     assert clock_text(moment, TZ, now=moment + timedelta(days=1)) == "2026-11-02 09:03:11"
+
+
+def test_only_readings_typed_after_a_moment_are_late_entries_after_it():
+    """A monitor export filed after discharge, and corrections, are not what the discharge note lists."""
+    import pandas as pd
+
+    from dashboard.core.entry_time import typed_after
+    t = pd.Timestamp("2026-11-02 15:00", tz="UTC")
+    readings = pd.DataFrame({
+        "id": [1, 2, 3, 4, 5],
+        "source": ["manual", "file", "manual", "manual", "manual"],
+        "supersedes_id": [None, None, 1, None, None],
+        "entered_at": [t + pd.Timedelta(minutes=m) for m in (20, 5, 30, -5, 10)]})
+    assert typed_after(readings, t.to_pydatetime())["id"].tolist() == [5, 1]

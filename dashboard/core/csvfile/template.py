@@ -36,12 +36,17 @@ def safe_file_name(name: str | None) -> str:
     return (base or "upload.csv")[:255]
 
 
+def _one_line_breaks(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _number(value: float) -> str:
     return "" if pd.isna(value) else f"{value:g}"
 
 
 def export_csv(readings: pd.DataFrame, *, session_code: str, tz: str) -> str:
-    """Readings in force (session_readings' frame) in the template's columns, plus bp_method."""
+    """Readings in force (session_readings' frame) in the template's columns, plus bp_method; the text columns
+    (session code, note) neutralised for spreadsheets."""
     frame = pd.DataFrame({"session_id": session_code,
                           "timestamp": [t.tz_convert(tz).isoformat() for t in readings["measured_at"]]})
     for key in ("sbp", "dbp", "map", "hr", "spo2", "rr", "temp_c"):
@@ -49,7 +54,10 @@ def export_csv(readings: pd.DataFrame, *, session_code: str, tz: str) -> str:
         if key == "map":
             values = values.where(~readings["map_computed"].astype(bool))
         frame[key] = [_number(v) for v in values]
-    frame["note"] = [neutralise(n) if isinstance(n, str) else "" for n in readings["note"]]
+    # A CR inside a cell would end the row for a reader (the writer quotes only cells holding its own "\n"):
+    # written as a line break inside the quoted cell instead.
+    frame["note"] = [_one_line_breaks(neutralise(n)) if isinstance(n, str) else "" for n in readings["note"]]
+    frame["session_id"] = _one_line_breaks(neutralise(session_code))
     frame["bp_method"] = readings["bp_method"].fillna("").to_numpy()
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n", columns=list(EXPORT_COLUMNS))

@@ -2,13 +2,13 @@
 board's indexes (sessions by status and day, each session's blood pressures by time).
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0007'
-down_revision = '0006'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
