@@ -12,7 +12,7 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import DISCLAIMER  # noqa: E402
+from dashboard import DISCLAIMER, oplog  # noqa: E402
 from dashboard.components import auth  # noqa: E402
 from dashboard.components.context import actor, engine  # noqa: E402
 from dashboard.components.text import md_escape  # noqa: E402
@@ -23,6 +23,7 @@ VIEWS = Path(__file__).resolve().parent / "views"
 # page file, title, icon, the action that opens it
 PAGES = (
     ("record.py", "Record", ":material/edit_note:", "reading.write"),
+    ("board.py", "Board", ":material/dashboard:", "session.read"),
     ("import_vitals.py", "Import", ":material/upload_file:", "reading.write"),
     ("sessions.py", "Sessions", ":material/list_alt:", "session.read"),
     ("review.py", "Review", ":material/fact_check:", "session.read"),
@@ -32,8 +33,10 @@ PAGES = (
     ("scenarios.py", "Scenarios", ":material/video_library:", "scenario.run"),
     ("audit.py", "Audit log", ":material/history:", "audit.read"),
     ("users.py", "Users", ":material/group:", "users.manage"),
+    ("chairs.py", "Chairs", ":material/chair:", "chair.manage"),
 )
 
+oplog.configure(server=True)  # sign-ins, imports and alerts raised as JSON lines on the server console
 st.set_page_config(page_title="Infusion Vitals", page_icon=":material/monitor_heart:", layout="wide")
 auth.check_idle()
 who = actor()

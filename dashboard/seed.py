@@ -17,14 +17,16 @@ from dashboard.core.vitals import VITAL_KEYS
 from dashboard.services.alerting import refresh
 from dashboard.services.protocols import bootstrap
 from dashboard.store import audit
+from dashboard.store import chairs as store_chairs
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
-from dashboard.store.db import begin
+from dashboard.store.db import begin, hold
 
 SAMPLE_DIR = REPO_ROOT / "sample_data"
 READINGS_FILE, MANIFEST_FILE = "readings.csv", "sessions.json"
 LOADER = "sample data"
+SAMPLE_CHAIRS = ("Chair 1", "Chair 2", "Chair 3", "Chair 4")  # stored when a clinic has no chair yet
 
 
 def write_sample_files(directory: Path = SAMPLE_DIR) -> None:
@@ -58,11 +60,15 @@ def load_samples(engine: Engine, directory: Path = SAMPLE_DIR, by: str = LOADER)
     """Load every sample session not yet in the store (by session code); returns how many were loaded."""
     readings, manifest = read_sample_files(directory)
     bootstrap(engine)
+    chairs = _sample_chairs(engine, by)
     loaded = 0
-    for spec in manifest["sessions"]:
+    for number, spec in enumerate(manifest["sessions"]):
         if store_sessions.find_session(engine, spec["code"]) is not None:
             continue
         with begin(engine) as conn:  # one session, all or nothing
+            hold(conn, "samples")  # another process loading them at the same moment: one loads each session
+            if store_sessions.find_session(conn, spec["code"]) is not None:
+                continue
             patient_id = store_sessions.find_patient(conn, spec["patient"])
             if patient_id is None:
                 birth = next(p["year_of_birth"] for p in manifest["patients"] if p["code"] == spec["patient"])
@@ -76,6 +82,8 @@ def load_samples(engine: Engine, directory: Path = SAMPLE_DIR, by: str = LOADER)
                                                           source_file=f"sample_data/{READINGS_FILE}"),
                                         by=by, source="file")
             store_sessions.start_infusion(conn, session_id, _time(spec["infusion_started_at"]))
+            if chairs:  # the samples take the chairs in turn (each is discharged before the next starts)
+                store_chairs.place(conn, session_id, chairs[number % len(chairs)])
             store_sessions.stop_infusion(conn, session_id, _time(spec["infusion_stopped_at"]))
             store_sessions.discharge(conn, session_id, _time(spec["discharged_at"]))
             for event in (e for e in manifest["events"] if e["session"] == spec["code"]):
@@ -89,6 +97,17 @@ def load_samples(engine: Engine, directory: Path = SAMPLE_DIR, by: str = LOADER)
                          after={"code": spec["code"], "title": spec["title"]})
         loaded += 1
     return loaded
+
+
+def _sample_chairs(engine: Engine, by: str) -> list[store_chairs.Chair]:
+    """The clinic's chairs; a clinic with none gets the sample ones (once, whoever else starts at the moment)."""
+    with begin(engine) as conn:
+        hold(conn, "chairs")
+        if not store_chairs.list_chairs(conn, retired=True):
+            for name in SAMPLE_CHAIRS:
+                chair_id = store_chairs.add_chair(conn, name, by=by)
+                audit.record(conn, SYSTEM_ACTOR, "chair.add", "chair", chair_id, after={"name": name})
+        return store_chairs.list_chairs(conn)
 
 
 def _apply_fixes(conn, session_id: int, code: str, manifest: dict) -> None:

@@ -6,11 +6,12 @@ import argparse
 import sys
 
 from dashboard import DISCLAIMER
-from dashboard.cli import (alerts, database, grants, imports, protocols, review, run, sample_data, scenarios,
-                           sessions, signoffs, users)
+from dashboard.cli import (alerts, board, chairs, database, grants, imports, operations, protocols, review, run,
+                           sample_data, scenarios, sessions, signoffs, users)
 
 # In the order `--help` lists them.
-GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, review, signoffs, scenarios)
+GROUPS = (run, database, users, alerts, protocols, grants, sessions, sample_data, imports, review, signoffs, scenarios,
+          board, chairs, operations)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from dashboard import oplog
+    oplog.configure(server=False)
     from dashboard.core.errors import StoreError
     from dashboard.core.roles import PermissionDenied
     try:

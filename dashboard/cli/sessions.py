@@ -62,6 +62,8 @@ def add_commands(sub) -> None:
         parser = steps.add_parser(step, help=f"{help_text}, now or --at")
         parser.add_argument("code", metavar="CODE", help="session code (S-0042) or id")
         parser.add_argument("--at", metavar="ISO-TIME", help="when (default now; no offset: CLINIC_TZ)")
+        if step == "start":
+            parser.add_argument("--chair", metavar="NAME", help="the chair it runs in (see `chairs list`)")
         if step == "discharge":
             parser.add_argument("--override", metavar="REASON",
                                 help="discharge although the checks refuse it, saying why (kept in the audit log)")
@@ -199,7 +201,7 @@ def _listed(args: argparse.Namespace) -> tuple[list[dict], str]:
 
     rows = [{"code": r["code"], "patient": r["patient_code"], "date": r["session_date"].isoformat(),
              "infusion_number": None if value(r["infusion_number"]) is None else int(r["infusion_number"]),
-             "status": r["status"], "protocol": r["protocol"], "readings": int(r["readings"]),
+             "status": r["status"], "chair": r["chair"], "protocol": r["protocol"], "readings": int(r["readings"]),
              "unacknowledged_high_alerts": int(r["unacknowledged_high"]), "nurse": r["nurse"],
              "alerts_high": int(r["alerts_high"]), "alerts_medium": int(r["alerts_medium"]),
              "signed": value(r["signed_meaning"]), "signed_by": value(r["signed_by"])} for r in found]
@@ -216,9 +218,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(plain(f"no session matches: {described}") if described else
               "no sessions yet: open one with `sessions open`, or load the samples with `seed`")
         return 0
-    header = ("SESSION", "PATIENT", "DATE", "INFUSION", "STATUS", "READINGS", "TO ACKNOWLEDGE", "NURSE", "SIGNED",
-              "PROTOCOL")
-    keys = ("code", "patient", "date", "infusion_number", "status", "readings", "unacknowledged_high_alerts",
+    header = ("SESSION", "PATIENT", "DATE", "INFUSION", "STATUS", "CHAIR", "READINGS", "TO ACKNOWLEDGE", "NURSE",
+              "SIGNED", "PROTOCOL")
+    keys = ("code", "patient", "date", "infusion_number", "status", "chair", "readings", "unacknowledged_high_alerts",
             "nurse", "signature", "protocol")
     for row in rows:
         row["signature"] = f"{row['signed']} ({row['signed_by']})" if row["signed"] else "not signed"
@@ -279,7 +281,8 @@ def cmd_step(args: argparse.Namespace) -> int:
     records = _records(args)
     session = find_session(records, args.code)
     method = getattr(records, method_name)
-    options = service_options(method, override_reason=("--override", getattr(args, "override", None)))
+    options = service_options(method, override_reason=("--override", getattr(args, "override", None)),
+                              chair=("--chair", getattr(args, "chair", None)))
     method(session.id, at, **options)
     moment = getattr(records.session(session.id), field)
     print(plain(f"{session.code}: {done} at {_local(moment, records.tz)}"))

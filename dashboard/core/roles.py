@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scenario.edit": frozenset({"trainer", "supervisor"}),  # import a file as a scenario, save a new version
     "scenario.from_session": frozenset({"supervisor"}),  # turn a finished session into a de-identified scenario
     "users.manage": frozenset({"admin"}),
+    "chair.read": frozenset({"nurse", "supervisor", "admin"}),
+    "chair.manage": frozenset({"supervisor", "admin"}),
 }
 
 

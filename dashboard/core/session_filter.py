@@ -135,7 +135,7 @@ class SessionPage:
 # The columns of SessionPage.rows, as the store gives them.
 LIST_COLUMNS = ("id", "code", "patient_code", "session_date", "infusion_number", "status", "protocol", "nurse",
                 "nurse_name", "readings", "alerts_high", "alerts_medium", "unacknowledged_high", "signed_meaning",
-                "signed_by", "signer_name")
+                "signed_by", "signer_name", "chair")
 
 
 def last_page(total: int, page_size: int) -> int:

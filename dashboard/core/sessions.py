@@ -23,6 +23,8 @@ class Session:
     infusion_stopped_at: datetime | None
     discharged_at: datetime | None
     status: str
+    chair_id: int | None = None
+    chair: str | None = None  # the chair's name: where it runs (kept after discharge)
 
     @property
     def label(self) -> str:

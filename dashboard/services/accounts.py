@@ -13,11 +13,12 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from dashboard import oplog
 from dashboard.core.clock import utcnow
 from dashboard.core.roles import ROLES, SYSTEM_ACTOR, Actor, PermissionDenied
 from dashboard.store import audit
 from dashboard.store import users as store_users
-from dashboard.store.db import begin
+from dashboard.store.db import begin, hold
 from dashboard.store.errors import Conflict, NotFound, StoreError
 
 LOCK_AFTER = 5  # failed attempts in a row
@@ -67,28 +68,32 @@ def sign_in(engine: Engine, username: str, password: str) -> SignedIn:
         wait = int((user.locked_until - now).total_seconds()) + 1
         with begin(engine) as conn:
             audit.record(conn, Actor(username, "-"), "sign_in.refused_locked", "user", username)
+        oplog.event("sign_in_refused", user=username, reason="locked", seconds_left=wait)
         raise SignInFailed(f"Too many failed sign-ins: try again in {wait} s.")
     matched = store_users.verify_password(engine, username, password or "")
     if matched is None:
         with begin(engine) as conn:
-            if user is not None:
-                _count_failure(conn, user, now)
+            attempts = _count_failure(conn, user, now) if user is not None else None
             audit.record(conn, Actor(username or "(blank)", "-"), "sign_in.failed", "user", username or None)
+        oplog.event("sign_in_failed", user=username, known_user=user is not None, failed_attempts=attempts,
+                    locked=attempts is not None and attempts >= LOCK_AFTER)
         time.sleep(failure_delay_s())
         raise SignInFailed("Wrong username or password, or the account is disabled.")
     with begin(engine) as conn:
         store_users.set_fields(conn, username, failed_attempts=0, locked_until=None)
         audit.record(conn, Actor(matched.username, matched.role), "sign_in", "user", matched.username)
+    oplog.event("sign_in", user=matched.username, role=matched.role, method="password")
     return SignedIn(Actor(matched.username, matched.role), matched.full_name, matched.must_change_password)
 
 
-def _count_failure(conn, user: store_users.User, now) -> None:
-    """One more failed password in a row; the fifth and later lock the account for a doubling while."""
-    attempts = user.failed_attempts + 1
-    fields = {"failed_attempts": attempts}
+def _count_failure(conn, user: store_users.User, now) -> int:
+    """One more failed password in a row, counted by the database itself (two failures at once both count);
+    the fifth and later lock the account for a doubling while. Returns the new count."""
+    attempts = store_users.count_failure(conn, user.username) or 0
     if attempts >= LOCK_AFTER:
-        fields["locked_until"] = now + min(LOCK_BASE * 2 ** (attempts - LOCK_AFTER), LOCK_MAX)
-    store_users.set_fields(conn, user.username, **fields)
+        store_users.set_fields(conn, user.username,
+                               locked_until=now + min(LOCK_BASE * 2 ** (attempts - LOCK_AFTER), LOCK_MAX))
+    return attempts
 
 
 def reenter_password(engine: Engine, actor: Actor, password: str, *, session_id: int) -> store_users.User:
@@ -124,9 +129,11 @@ def sign_in_external(engine: Engine, email: str) -> SignedIn:
         with begin(engine) as conn:  # the refusal is logged, then raised outside the transaction
             audit.record(conn, Actor(email or "(no email)", "-"), "sign_in.failed", "user", email or None,
                          after={"method": "oidc"})
+        oplog.event("sign_in_failed", user=email, known_user=user is not None, method="oidc")
         raise SignInFailed(f"{email or 'This account'} has no enabled Infusion Vitals account: ask an admin.")
     with begin(engine) as conn:
         audit.record(conn, Actor(user.username, user.role), "sign_in", "user", user.username, after={"method": "oidc"})
+    oplog.event("sign_in", user=user.username, role=user.role, method="oidc")
     return SignedIn(Actor(user.username, user.role), user.full_name, False)
 
 
@@ -173,6 +180,7 @@ def create_first_admin(engine: Engine, code: str, username: str, full_name: str,
         raise SignInFailed("The set-up code is not right: it is printed in the console where the server "
                            "was started.")
     with begin(engine) as conn:
+        hold(conn, "first admin")  # two set-ups at once: only the first creates an admin
         if store_users.count_users(conn):
             raise Conflict("set-up is already done: sign in, or ask an admin for an account")
         store_users.create_user(conn, username, full_name, "admin", password, by="set-up")

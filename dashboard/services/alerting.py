@@ -8,6 +8,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine
 
+from dashboard import oplog
 from dashboard.core.alerts import evaluate
 from dashboard.core.clock import utcnow
 from dashboard.core.roles import Actor
@@ -15,7 +16,7 @@ from dashboard.store import alerts as store_alerts
 from dashboard.store import audit
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
-from dashboard.store.db import Bind, begin
+from dashboard.store.db import Bind, begin, on_commit
 from dashboard.store.errors import Conflict
 
 ACK_ACTIONS = (
@@ -76,6 +77,7 @@ def refresh_sessions(conn, session_ids: list[int], actor: Actor, readings: pd.Da
         readings = readings_in_force(conn, [s.id for s in sessions]) if len(sessions) > 1 else \
             store_readings.session_readings(conn, sessions[0].id)
     alerted = store_alerts.sessions_with_alerts(conn, [s.id for s in sessions])
+    codes = {s.id: s.code for s in sessions}
     raised = []
     for version_id, (protocol, group) in by_version.items():
         ids = [s.id for s in group]
@@ -88,7 +90,14 @@ def refresh_sessions(conn, session_ids: list[int], actor: Actor, readings: pd.Da
             _audit_changes(conn, actor, session_id, changes)
             if len(changes.raised_events):
                 raised.append(changes.raised_events)
+                on_commit(conn, lambda e=changes.raised_events, code=codes[session_id]: _log_raised(e, code, actor))
     return pd.concat(raised, ignore_index=True) if raised else store_alerts.no_events()
+
+
+def _log_raised(events: pd.DataFrame, session_code: str, actor: Actor) -> None:
+    for row in events.itertuples():
+        oplog.event("alert_raised", session=session_code, alert_event=int(row.id), priority=row.priority,
+                    started_at=row.started_at, summary=row.summary, by=actor.username)
 
 
 def _per_session(episodes: pd.DataFrame, session_ids: list[int]):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
+from dashboard import oplog
 from dashboard.core.clock import utcnow
 from dashboard.core.csvfile import ImportOptions, ImportProblem, ParsedFile, export_csv, parse_file, template_csv
 from dashboard.core.csvfile.decode import MAX_BYTES
@@ -25,6 +26,7 @@ from dashboard.services import alerting
 from dashboard.store import audit
 from dashboard.store import imports as store_imports
 from dashboard.store import readings as store_readings
+from dashboard.store import sessions as store_sessions
 from dashboard.store.db import begin, connect
 from dashboard.store.errors import NotFound
 from dashboard.store.sessions import Session
@@ -134,6 +136,8 @@ class Imports:
             with connect(self.engine) as conn:
                 preview = self._check(conn, parsed)
         with begin(self.engine) as conn:
+            # The same file imported twice at once: the second waits here, then finds the first's readings
+            store_sessions.lock(conn, [s.id for s in preview.sessions.values()])
             checked = preview
             if _store_state(conn, preview.sessions) != preview.store_state:
                 checked = self._check(conn, preview.source)  # the store changed since the preview: check again
@@ -160,6 +164,10 @@ class Imports:
                                 "sessions": dict(report.sessions), "encoding": checked.parsed.encoding,
                                 "time": checked.parsed.time.description,
                                 "mapping": checked.parsed.mapping.named()})
+        oplog.event("import", user=self.actor.username, file=report.file_name, rows_read=report.rows_read,
+                    rows_rejected=report.rows_rejected, readings_stored=stored,
+                    duplicates_skipped=report.duplicates_skipped, sessions=dict(report.sessions),
+                    alerts_raised=raised)
         return report
 
     def export(self, session_code: str) -> str:

@@ -15,7 +15,7 @@ from dashboard.store import audit
 from dashboard.store import protocols as store_protocols
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
-from dashboard.store.db import Bind, begin
+from dashboard.store.db import Bind, begin, hold
 from dashboard.store.errors import Conflict
 from dashboard.store.sessions import Session
 
@@ -43,8 +43,10 @@ def _dump(protocol: Protocol) -> str:
 
 
 def bootstrap(engine: Engine) -> None:
-    """Store the shipped presets and make the IV ketamine preset the clinic default, once."""
+    """Store the shipped presets and make the IV ketamine preset the clinic default, once (under a lock:
+    processes starting together on a fresh database store them once)."""
     with begin(engine) as conn:
+        hold(conn, "bootstrap")
         if store_protocols.names(conn):
             return
         for filename in preset_files():

@@ -19,6 +19,7 @@ from dashboard.services.alerting import refresh
 from dashboard.services.protocols import DEFAULT_NAME, resolve
 from dashboard.store import alerts as store_alerts
 from dashboard.store import audit
+from dashboard.store import chairs as store_chairs
 from dashboard.store import protocols as store_protocols
 from dashboard.store import events as store_events
 from dashboard.store import readings as store_readings
@@ -131,6 +132,7 @@ class Records:
         self.actor.require("session.infusion")
         at = at or utcnow()
         with begin(self.engine) as conn:
+            store_sessions.lock(conn, [session_id])
             session = store_sessions.get_session(conn, session_id)
             extra = check(conn, session, at) if check else None
             before = asdict(session)
@@ -144,8 +146,27 @@ class Records:
                          before=before, after=after)
             self.raised = refresh(conn, session_id, self.actor)
 
-    def start_infusion(self, session_id: int, at: datetime | None = None) -> None:
-        self._mark(session_id, store_sessions.start_infusion, "session.infusion_start", at)
+    def start_infusion(self, session_id: int, at: datetime | None = None, chair: str | None = None) -> None:
+        """The infusion starts (now, or at); chair: the name of the chair it runs in, which it leaves at
+        discharge (refused while another session is in it)."""
+        def step(conn, sid: int, when: datetime) -> None:
+            store_sessions.start_infusion(conn, sid, when)
+            if chair:
+                store_chairs.place(conn, sid, store_chairs.find_chair(conn, chair))
+        self._mark(session_id, step, "session.infusion_start", at)
+
+    def place_in_chair(self, session_id: int, chair: str | None) -> None:
+        """Move a session that has not left yet to another chair (None: to no chair)."""
+        self.actor.require("session.infusion")
+        with begin(self.engine) as conn:
+            store_sessions.lock(conn, [session_id])
+            before = store_sessions.get_session(conn, session_id)
+            if before.discharged_at is not None:
+                raise Conflict(f"{before.code} is discharged: it keeps the chair it ran in")
+            store_chairs.place(conn, session_id, store_chairs.find_chair(conn, chair) if chair else None)
+            after = store_sessions.get_session(conn, session_id)
+            audit.record(conn, self.actor, "session.chair", "session", session_id, session_id=session_id,
+                         before={"chair": before.chair}, after={"chair": after.chair})
 
     def stop_infusion(self, session_id: int, at: datetime | None = None) -> None:
         self._mark(session_id, store_sessions.stop_infusion, "session.infusion_stop", at)
@@ -225,6 +246,7 @@ class Records:
         if result.problems:
             return result, None
         with begin(self.engine) as conn:
+            store_sessions.lock(conn, [session_id])  # a second entry landing now waits: alerts see both
             reading_id = store_readings.add_reading(conn, session_id, result.values, measured_at=result.measured_at,
                                                     by=self.actor.username, bp_method=bp_method, note=note)
             audit.record(conn, self.actor, "reading.add", "reading", reading_id, session_id=session_id,
@@ -248,6 +270,7 @@ class Records:
         if result.problems:
             return result, None
         with begin(self.engine) as conn:
+            store_sessions.lock(conn, [session_id])
             new_id = store_readings.correct_reading(conn, reading_id, result.values, reason=reason,
                                                     by=self.actor.username, measured_at=result.measured_at)
             audit.record(conn, self.actor, "reading.correct", "reading", new_id, session_id=session_id,
@@ -257,7 +280,10 @@ class Records:
 
     def void_reading(self, reading_id: int, *, reason: str) -> int:
         self.actor.require("reading.correct")
+        original = store_readings.reading_versions(self.engine, [reading_id])
         with begin(self.engine) as conn:
+            if len(original):
+                store_sessions.lock(conn, [int(original["session_id"].iloc[0])])
             new_id = store_readings.mark_entered_in_error(conn, reading_id, reason=reason, by=self.actor.username)
             after = _reading_snapshot(conn, new_id)
             audit.record(conn, self.actor, "reading.entered_in_error", "reading", new_id,

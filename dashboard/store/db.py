@@ -1,7 +1,8 @@
-"""Engines per database URL, and migrating a database to the current schema with Alembic."""
+"""Engines per database URL, transactions safe for many writers, named locks, and migrating under a lock."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from threading import Lock
 from alembic import command
 from alembic.config import Config
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, create_engine, event
+from sqlalchemy import Connection, Engine, Select, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -27,12 +28,25 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+BUSY_TIMEOUT_S = 60  # how long an SQLite writer waits for another's transaction before giving up
+WRITE = "iv_write"  # execution option: this transaction will write (SQLite takes the write lock at BEGIN)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # The driver opens no transaction by itself; _sqlite_begin does, so a writer's BEGIN can be IMMEDIATE.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")  # first: switching to WAL may wait too
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A writing unit takes SQLite's write lock at BEGIN (waiting its turn under the busy timeout). A deferred
+    transaction that reads and then writes fails at once with 'database is locked' when another writer
+    committed in between, and no busy timeout helps it; readers stay deferred and never wait for writers (WAL)."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
 def get_engine(url: str) -> Engine:
@@ -45,10 +59,13 @@ def get_engine(url: str) -> Engine:
             if parsed.get_backend_name() == "sqlite":
                 if parsed.database and parsed.database != ":memory:":
                     Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(url)
+                engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
                 event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = create_engine(url, pool_pre_ping=True)
+            event.listen(engine, "commit", _run_on_commit)
+            event.listen(engine, "rollback", _drop_on_commit)
             _engines[url] = engine
         return engine
 
@@ -76,9 +93,13 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str) -> None:
-    """Bring the database at url to the newest schema (creates it when empty)."""
+    """Bring the database at url to the newest schema (creates it when empty).
+
+    Under a lock: processes started together on a fresh database migrate it once, the others wait and find
+    it up to date."""
     engine = get_engine(url)
-    with engine.begin() as connection:
+    with begin(engine) as connection:
+        hold(connection, "migrate")
         config = alembic_config(url)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -89,12 +110,40 @@ Bind = Engine | Connection
 
 @contextmanager
 def begin(bind: Bind) -> Iterator[Connection]:
-    """A transaction of its own on an engine, or the caller's on a connection (one unit of work)."""
+    """A transaction of its own on an engine, or the caller's on a connection (one unit of work that writes)."""
     if isinstance(bind, Connection):
         yield bind
     else:
-        with bind.begin() as conn:
-            yield conn
+        with bind.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                yield conn
+
+
+ON_COMMIT = "iv_on_commit"
+
+
+def on_commit(conn: Connection, fn) -> None:
+    """Call fn() when the caller's transaction commits; never when it rolls back (a log line for a change
+    that was not kept would mislead)."""
+    conn.info.setdefault(ON_COMMIT, []).append(fn)
+
+
+def _run_on_commit(conn: Connection) -> None:
+    for fn in conn.info.pop(ON_COMMIT, []):
+        fn()
+
+
+def _drop_on_commit(conn: Connection) -> None:
+    conn.info.pop(ON_COMMIT, None)
+
+
+def hold(conn: Connection, name: str) -> None:
+    """Wait for, then hold until the transaction ends, the lock called name: two units that must not run at
+    once (storing the presets, giving the next session code) take turns. PostgreSQL: an advisory lock;
+    SQLite: every writing transaction already holds the database's one write lock from its BEGIN."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(f"iv:{name}".encode())})
 
 
 @contextmanager
@@ -104,6 +153,29 @@ def connect(bind: Bind) -> Iterator[Connection]:
     else:
         with bind.connect() as conn:
             yield conn
+
+
+@contextmanager
+def driver_rows(bind: Bind, sql: str, params) -> Iterator[list[tuple]]:
+    """Rows of one read straight through the database driver, on a pooled connection: no SQLAlchemy result,
+    transaction or event handling (for a read polled every few seconds by every open screen). SQLite runs it
+    in its own read snapshot; PostgreSQL in a transaction the pool rolls back when the connection returns."""
+    if isinstance(bind, Connection):
+        cursor = bind.connection.driver_connection.cursor()
+        try:
+            yield cursor.execute(sql, params).fetchall()
+        finally:
+            cursor.close()
+        return
+    raw = bind.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()
+        try:
+            yield cursor.execute(sql, params).fetchall()
+        finally:
+            cursor.close()
+    finally:
+        raw.close()
 
 
 def read_frame(conn: Connection, query: Select, columns: tuple[str, ...]) -> pd.DataFrame:

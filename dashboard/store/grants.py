@@ -9,8 +9,9 @@ from sqlalchemy import Engine, text
 APPEND_ONLY_TABLES = ("readings", "audit_log", "session_events", "patients", "protocol_versions", "session_signoffs",
                       "scenarios", "scenario_versions", "scenario_results",
                       "protocol_assignments", "alert_acks", "alert_event_acks")
-# status and times; sign-in counters and roles; alert and alert-event end, priority and withdrawal
-UPDATABLE_TABLES = ("sessions", "users", "alerts", "alert_events")
+# status, times and chair; sign-in counters and roles; alert and alert-event end, priority and withdrawal; a
+# chair's retirement
+UPDATABLE_TABLES = ("sessions", "users", "alerts", "alert_events", "chairs")
 
 
 def grant_app_role(engine: Engine, role: str) -> None:

@@ -1,10 +1,10 @@
-"""Database tables: patients, sessions, versioned readings, events, users, audit log, protocols, alerts,
+"""Database tables: patients, chairs, sessions, versioned readings, events, users, audit log, protocols, alerts,
 training scenarios and trainees' results."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, and_,
 )
 
 from dashboard.store.types import UTCDateTime
@@ -27,6 +27,17 @@ patients = Table(
     Column("created_by", String(80), nullable=False),
 )
 
+# The clinic's chairs (or beds). A session is placed in one when its infusion starts and leaves it at discharge;
+# a chair is retired, never deleted, so past sessions keep naming it (a monitor feed will bind to a chair).
+chairs = Table(
+    "chairs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("retired_at", UTCDateTime),
+)
+
 sessions = Table(
     "sessions", metadata,
     Column("id", Integer, primary_key=True),
@@ -44,10 +55,15 @@ sessions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(80), nullable=False),
     Column("protocol_version_id", Integer),  # pinned when the infusion starts; later edits do not change it
+    Column("chair_id", Integer, ForeignKey("chairs.id")),  # where it runs; kept after discharge for the record
 )
 # The sessions list: newest first by day (the id breaks ties), and by the nurse who opened the session.
 Index("ix_sessions_date_id", sessions.c.session_date, sessions.c.id)
 Index("ix_sessions_created_by", sessions.c.created_by)
+# One session at a time in a chair: two nurses placing patients in the same chair at once cannot both succeed.
+_in_chair = and_(sessions.c.chair_id.isnot(None), sessions.c.discharged_at.is_(None))
+Index("uq_sessions_chair_in_use", sessions.c.chair_id, unique=True, sqlite_where=_in_chair, postgresql_where=_in_chair)
+Index("ix_sessions_status_date", sessions.c.status, sessions.c.session_date)  # the board's sessions of today
 
 # Rows are never updated or deleted (database triggers refuse it): a correction is a new row whose
 # supersedes_id names the row it replaces; a unique index allows one successor per version.
@@ -76,6 +92,10 @@ readings = Table(
     Column("source_line", Integer),
 )
 Index("ix_readings_session_time", readings.c.session_id, readings.c.measured_at)
+# The newest blood pressure of a session in one step (the board), though a monitor export has one in many rows.
+_has_bp = readings.c.sbp.isnot(None)
+Index("ix_readings_session_bp_time", readings.c.session_id, readings.c.measured_at, sqlite_where=_has_bp,
+      postgresql_where=_has_bp)
 # Partial: originals (supersedes_id NULL) cost the bulk path no index entry.
 Index("uq_readings_supersedes_id", readings.c.supersedes_id, unique=True,
       sqlite_where=readings.c.supersedes_id.isnot(None), postgresql_where=readings.c.supersedes_id.isnot(None))

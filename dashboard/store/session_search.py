@@ -11,7 +11,8 @@ from dashboard.core.session_filter import SessionFilter, SessionPage, last_page
 from dashboard.core.sessions import STATUSES
 from dashboard.store.db import Bind, connect
 from dashboard.store.readings import current_filter
-from dashboard.store.schema import alert_event_acks, alert_events, patients, readings, session_signoffs, sessions, users
+from dashboard.store.schema import (alert_event_acks, alert_events, chairs, patients, readings, session_signoffs, sessions,
+                                    users)
 
 SORT_COLUMNS = {
     "date": sessions.c.session_date,
@@ -110,6 +111,7 @@ COLUMNS = (
     _latest_signature(session_signoffs.c.meaning).label("signed_meaning"),
     _latest_signature(session_signoffs.c.signed_by).label("signed_by"),
     _latest_signature(session_signoffs.c.signer_name).label("signer_name"),
+    chairs.c.name.label("chair"),
 )
 _JOINED = sessions.join(patients, patients.c.id == sessions.c.patient_id)
 
@@ -126,7 +128,8 @@ def _statements(on: frozenset[str], sort: str, descending: bool):
     page = (select(*COLUMNS)
             .select_from(chosen.join(sessions, sessions.c.id == chosen.c.id)
                          .join(patients, patients.c.id == sessions.c.patient_id)
-                         .outerjoin(users, users.c.username == sessions.c.created_by))
+                         .outerjoin(users, users.c.username == sessions.c.created_by)
+                         .outerjoin(chairs, chairs.c.id == sessions.c.chair_id))
             .order_by(*order))
     return count, page
 

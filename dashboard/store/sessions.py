@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
 from dashboard.core.sessions import STATUSES, Session  # noqa: F401  (also imported from here by older code)
-from dashboard.store.db import Bind, begin, connect
+from dashboard.store.db import Bind, begin, connect, hold
 from dashboard.store.errors import Conflict, NotFound
-from dashboard.store.schema import patients, sessions
+from dashboard.store.schema import chairs, patients, sessions
 
 
 def create_patient(bind: Bind, code: str, *, by: str, year_of_birth: int | None = None,
@@ -48,6 +48,7 @@ def create_session(bind: Bind, patient_id: int, session_date: date, *, by: str, 
     try:
         with begin(bind) as conn:
             if code is None:
+                hold(conn, "session code")  # two sessions opened at once must not be given the same code
                 last = conn.execute(select(func.max(sessions.c.id))).scalar_one() or 0
                 code = f"S-{last + 1:04d}"
             return conn.execute(insert(sessions).values(
@@ -60,7 +61,8 @@ def create_session(bind: Bind, patient_id: int, session_date: date, *, by: str, 
 
 
 def _session_select():
-    return select(sessions, patients.c.code.label("patient_code")).join(patients)
+    return (select(sessions, patients.c.code.label("patient_code"), chairs.c.name.label("chair")).join(patients)
+            .outerjoin(chairs, sessions.c.chair_id == chairs.c.id))
 
 
 def _as_session(row) -> Session:
@@ -120,3 +122,14 @@ def discharge(bind: Bind, session_id: int, at: datetime) -> None:
     if session.discharged_at is not None:
         raise Conflict("the patient is already discharged")
     _set(bind, session_id, discharged_at=at, status="discharged")
+
+
+def lock(conn, session_ids: list[int]) -> None:
+    """Hold these sessions until the caller's transaction ends: two writes to one session (an entry and its
+    alert refresh, an import) take turns, so each sees the other's readings; other sessions are not held.
+    PostgreSQL locks the rows (in id order, so two writers never wait on each other); SQLite's writer
+    holds the whole database already."""
+    ids = sorted({int(i) for i in session_ids})
+    if ids:
+        conn.execute(select(sessions.c.id).where(sessions.c.id.in_(ids)).order_by(sessions.c.id)
+                     .with_for_update()).all()

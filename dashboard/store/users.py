@@ -123,3 +123,12 @@ def set_fields(bind: Bind, username: str, **values) -> None:
     with begin(bind) as conn:
         if not conn.execute(update(users).where(users.c.username == username).values(**values)).rowcount:
             raise NotFound(f"no user {username!r}")
+
+
+def count_failure(bind: Bind, username: str) -> int | None:
+    """One more failed sign-in, counted by the database itself (two failures at once both count); returns the
+    new count, None for an unknown username."""
+    with begin(bind) as conn:
+        return conn.execute(update(users).where(users.c.username == username)
+                            .values(failed_attempts=users.c.failed_attempts + 1)
+                            .returning(users.c.failed_attempts)).scalar()

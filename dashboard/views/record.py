@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from dashboard.components.chair_picker import chair_select, start_in_chosen_chair
 from dashboard.components.alert_panel import alert_list, banner, toast_new
 from dashboard.components.context import records, require
 from dashboard.components.memo import memo
@@ -120,7 +121,8 @@ def _infusion_controls(rec: Records, session: Session) -> None:
     cols = st.columns(4)
     cols[0].metric("Status", session.status)
     if session.infusion_started_at is None:
-        cols[1].button("▶ Start infusion", on_click=stamp, args=(rec.start_infusion,), type="primary")
+        chair_select(rec, cols[1])
+        cols[1].button("▶ Start infusion", on_click=stamp, args=(start_in_chosen_chair(rec),), type="primary")
     else:
         cols[1].metric("Infusion start", _local(session.infusion_started_at, rec.tz))
     if session.infusion_started_at is not None and session.infusion_stopped_at is None:
@@ -350,7 +352,8 @@ def render() -> None:
     protocol, _, source = resolve(rec.engine, session)
     st.subheader(md_escape(session.label))
     dose = f" · planned dose {session.planned_dose_mg:g} mg" if session.planned_dose_mg else ""
-    st.caption(md_escape(f"Protocol: {protocol.name} v{protocol.version} ({source}){dose}"))
+    chair = f" · {session.chair}" if session.chair else ""
+    st.caption(md_escape(f"Protocol: {protocol.name} v{protocol.version} ({source}){dose}{chair}"))
     history = rec.readings(session.id, history=True)  # the one read of the readings per rerun
     current = in_force(history)
     banner(alerting, session.id, rec.tz, readings=current)

@@ -122,7 +122,7 @@ def test_the_list_shows_readings_and_alerts_waiting_for_acknowledgement(run, sta
     assert out.returncode == 0, out.stderr
     (row,) = json.loads(out.stdout)["sessions"]
     assert row == {"code": "S-0007", "patient": "P-7", "date": T0.date().isoformat(), "infusion_number": 2,
-                   "status": "infusing", "protocol": "IV ketamine clinic default", "readings": 2,
+                   "status": "infusing", "chair": None, "protocol": "IV ketamine clinic default", "readings": 2,
                    "unacknowledged_high_alerts": 1, "nurse": "ana", "alerts_high": 1, "alerts_medium": 0,
                    "signed": None, "signed_by": None}
     table = run("sessions", url=url).stdout.splitlines()  # no step: the list, as before

@@ -28,6 +28,8 @@ from dashboard.core.roles import SYSTEM_ACTOR, Actor, PermissionDenied
 from dashboard.services import accounts, audit_trail
 from dashboard.services.accounts import Accounts, SignInFailed
 from dashboard.services.alerting import ACK_ACTIONS, Alerting
+from dashboard.services.board import Board
+from dashboard.services.chairs import Chairs
 from dashboard.services.imports import Imports
 from dashboard.services.protocols import Protocols, resolve
 from dashboard.services.records import Records
@@ -53,6 +55,8 @@ PEOPLE = ("nurse", "supervisor", "trainer", "trainee", "admin", "disabled")  # a
 CLINICAL = frozenset({"nurse", "supervisor", "system"})
 ACCOUNTS_ADMIN = frozenset({"admin", "system"})
 PROTOCOL_EDIT = frozenset({"supervisor", "system"})
+CHAIR_READ = frozenset({"nurse", "supervisor", "admin", "system"})
+CHAIR_MANAGE = frozenset({"supervisor", "admin", "system"})
 
 
 # ---- the world every cell starts from, built through the services as the system ----
@@ -79,6 +83,8 @@ def build_world(engine: Engine) -> dict[str, int]:
     records.start_infusion(s3, start3)
     records.record_reading(s3, {"sbp": "122", "dbp": "78", "hr": "70"}, measured_at=start3 + timedelta(minutes=5))
     records.stop_infusion(s3, start3 + timedelta(minutes=40))
+    for chair in ("Chair 1", "Chair 2"):
+        Chairs(engine, SYSTEM_ACTOR).add(chair)
     sign_off(engine, ACTORS["supervisor"], s3, "reviewed")  # S-0003 signed, with its gaps as warnings
     alerts = Alerting(engine, SYSTEM_ACTOR).alerts(s1)
     ids["high alert"] = int(alerts[alerts["priority"] == "high"]["id"].iloc[0])
@@ -253,6 +259,20 @@ MATRIX: dict[str, Row] = {
     "Alerting.acknowledge": Row(
         lambda w, who: Alerting(w.engine, who).acknowledge(w.ids["high alert"], ACK_ACTIONS[0], "checked"),
         CLINICAL, both(acknowledged_by, "alert.acknowledge"), writes=True),
+    "Records.place_in_chair": Row(
+        lambda w, who: records(w, who).place_in_chair(w.ids["S-0001"], "Chair 2"), CLINICAL,
+        both(lambda w, who, _: w.session("S-0001").chair == "Chair 2", "session.chair"), writes=True),
+    # Board and chairs
+    "Board.tiles": Row(lambda w, who: Board(w.engine, who, "UTC").tiles(), CLINICAL,
+                       lambda w, who, got: [t.session for t in got][:1] == ["S-0001"] and got[0].unacknowledged_high),
+    "Chairs.list": Row(lambda w, who: Chairs(w.engine, who).list(), CHAIR_READ,
+                       lambda w, who, got: [c.name for c in got] == ["Chair 1", "Chair 2"]),
+    "Chairs.add": Row(lambda w, who: Chairs(w.engine, who).add("Chair 10"), CHAIR_MANAGE,
+                      both(lambda w, who, _: [c.name for c in Chairs(w.engine, SYSTEM_ACTOR).list()]
+                           == ["Chair 1", "Chair 2", "Chair 10"], "chair.add"), writes=True),
+    "Chairs.retire": Row(lambda w, who: Chairs(w.engine, who).retire("Chair 2"), CHAIR_MANAGE,
+                         both(lambda w, who, _: [c.name for c in Chairs(w.engine, SYSTEM_ACTOR).list()] == ["Chair 1"],
+                              "chair.retire"), writes=True),
     # Imports
     "Imports.template": Row(lambda w, who: Imports(w.engine, who).template(), frozenset(FIVE),
                             lambda w, who, got: got.startswith("session_id,timestamp,"),
@@ -432,6 +452,9 @@ NOT_ROLE_CHECKED = {
                                  "checks the role first)",
     "runtime.load_sample_sessions": "the server operator: the invented sample sessions",
     "runtime.grant_app_role": "the server operator: PostgreSQL rights, as the schema owner",
+    "runtime.backup_database": "the server operator: a copy of the whole database, from the server's shell",
+    "runtime.restore_database": "the server operator: a backup into an empty database",
+    "runtime.check_health": "the server operator's monitoring: reads whether the database answers",
 }
 
 

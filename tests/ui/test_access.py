@@ -83,13 +83,14 @@ def test_forced_password_change_comes_before_any_page(app_env):
 
 PAGES = {"Record vitals": "record.py", "Sessions": "sessions.py", "Session review": "review.py",
          "Protocols": "protocols.py", "Training": "training.py", "Scenarios": "scenarios.py", "Audit log": "audit.py",
-         "Users": "users.py"}
+         "Users": "users.py", "Board": "board.py", "Chairs": "chairs.py"}
 REACHES = {
-    "nurse": {"Record vitals", "Sessions", "Session review"},
-    "supervisor": {"Record vitals", "Sessions", "Session review", "Protocols", "Training", "Scenarios", "Audit log"},
+    "nurse": {"Record vitals", "Sessions", "Session review", "Board"},
+    "supervisor": {"Record vitals", "Sessions", "Session review", "Protocols", "Training", "Scenarios", "Audit log",
+                   "Board", "Chairs"},
     "trainer": {"Training", "Scenarios"},
     "trainee": {"Training"},
-    "admin": {"Audit log", "Users"},
+    "admin": {"Audit log", "Users", "Chairs"},
 }
 
 
@@ -109,7 +110,9 @@ def test_role_by_page_matrix(app_env, role, title):
                                         ("nurse", "protocols.py"), ("trainer", "protocols.py"),
                                         ("nurse", "audit.py"), ("trainer", "audit.py"), ("trainer", "review.py"),
                                         ("admin", "review.py"), ("trainee", "record.py"), ("trainee", "sessions.py"),
-                                        ("trainee", "scenarios.py"), ("trainee", "review.py"), ("nurse", "training.py")])
+                                        ("trainee", "scenarios.py"), ("trainee", "review.py"), ("nurse", "training.py"),
+                                        ("admin", "board.py"), ("trainer", "board.py"), ("trainee", "board.py"),
+                                        ("nurse", "chairs.py"), ("trainee", "chairs.py")])
 def test_a_page_run_directly_by_the_wrong_role_refuses(app_env, role, page):
     at = AppTest.from_file(str(VIEWS / page), default_timeout=60)
     at.session_state["actor"] = Actor(f"{role}1", role)

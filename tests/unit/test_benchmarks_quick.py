@@ -10,7 +10,7 @@ import pytest
 from benchmarks.__main__ import main
 from benchmarks.harness import KEYS, SHRINK_ENV, Case, Figure, run
 
-STORE_FIGURES = ("store_100k_readings", "load_session_7200_of_1m")
+STORE_FIGURES = ("store_100k_readings", "load_session_7200_of_1m", "board_query_sqlite_10m")
 
 
 @pytest.fixture(autouse=True)

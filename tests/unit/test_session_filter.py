@@ -42,19 +42,20 @@ def row(**values) -> dict:
     base = dict(id=1, code="S-1", patient_code="P-1", session_date=date(2026, 1, 5), infusion_number=2,
                 status="discharged", protocol="IV", nurse="ana", nurse_name="Ana Lopez", readings=14, alerts_high=1,
                 alerts_medium=2, unacknowledged_high=0, signed_meaning="approved", signed_by="sam",
-                signer_name="Sam Smith")
+                signer_name="Sam Smith", chair="Chair 2")
     return base | values
 
 
 def test_a_page_as_read_in_the_list():
     records = [tuple(r.values()) for r in (row(), row(id=2, code="S-2", nurse="system", nurse_name=None,
                                                      infusion_number=None, signed_meaning=None, signed_by=None,
-                                                     signer_name=None))]
+                                                     signer_name=None, chair=None))]
     shown = session_list_display(records).to_pandas()
     assert shown.iloc[0][["Session", "Date", "Infusion #", "Nurse", "Readings", "High alerts", "Medium alerts",
                           "Signed"]].tolist() == ["S-1", "2026-01-05", 2, "Ana Lopez (ana)", 14, 1, 2,
                                                   "approved by Sam Smith"]
     assert shown.iloc[1][["Nurse", "Signed"]].tolist() == ["system", "not signed"]
+    assert shown["Chair"].tolist() == ["Chair 2", ""]
     assert pd.isna(shown.iloc[1]["Infusion #"])
 
 

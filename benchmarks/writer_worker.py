@@ -1,0 +1,34 @@
+"""One nurse's computer for the writers figure: connects, says 'ready', then on 'go SESSION_IDS N' types N
+readings into each of those sessions in turn (the Record page's service: checked, audited, alerts refreshed)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+from dashboard.core.roles import Actor
+from dashboard.services.records import Records
+from dashboard.store.db import get_engine
+
+
+def main(url: str, name: str) -> None:
+    records = Records(get_engine(url), Actor(name, "nurse"), "UTC")
+    records.sessions()  # connected and warm before the clock starts
+    print("ready", flush=True)
+    command = sys.stdin.readline().split()
+    if not command or command[0] != "go":
+        return
+    *session_ids, n = map(int, command[1:])
+    for session_id in session_ids:
+        start = records.session(session_id).infusion_started_at
+        for i in range(n):
+            result, reading_id = records.record_reading(
+                session_id, {"sbp": str(110 + i % 25), "dbp": "75", "hr": str(60 + i % 30), "spo2": "98"},
+                measured_at=start + timedelta(seconds=5 * i))
+            if reading_id is None:
+                raise SystemExit(f"refused: {result.problems}")
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

@@ -1,0 +1,132 @@
+"""The board's one query: every session in progress (and today's planned ones) with its chair, latest
+reading, last blood pressure and the state of its alert events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from threading import Lock
+
+from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, literal, or_, select
+
+from dashboard.core.vitals import VITAL_KEYS
+from dashboard.store.db import Bind, driver_rows
+from dashboard.store.schema import alert_event_acks, alert_events, chairs, patients, readings, sessions
+
+IN_PROGRESS = ("infusing", "recovery")
+COLUMNS = ("session_id", "code", "patient", "status", "session_date", "chair", "protocol_version_id",
+           "infusion_started_at", "infusion_stopped_at",
+           "latest_at", *VITAL_KEYS, "bp_at", "bp_sbp", "bp_dbp",
+           "alert_state")
+RANK = {"high": 2, "medium": 1}  # active_rank: the highest priority among the active events (0: none)
+
+
+def _newest(*where):
+    """The id of a session's newest reading in force that satisfies `where` (an index walk from the end)."""
+    r, successor = readings.alias("r"), readings.alias("successor")
+    return (select(r.c.id)
+            .where(r.c.session_id == sessions.c.id, ~r.c.entered_in_error,
+                   ~exists().where(successor.c.supersedes_id == r.c.id), *[w(r) for w in where])
+            .order_by(r.c.measured_at.desc()).limit(1).scalar_subquery())  # straight off the index, no sort
+
+
+def _on_board(today):
+    # an IN list the (status, session_date) index can serve: an OR of the two cases would scan every session
+    return and_(sessions.c.status.in_((*IN_PROGRESS, "planned")),
+                or_(sessions.c.status != "planned", sessions.c.session_date == today))
+
+
+def _alert_state():
+    """Per session, in one pass over its events (the session_id index): the highest priority among its active
+    events, its high events never acknowledged (they latch, as the Record page's banner does), its medium events
+    active and never acknowledged; packed as rank + 1000 x medium + 1,000,000 x high (see _unpack)."""
+    e = alert_events
+    acked = exists().where(alert_event_acks.c.event_id == e.c.id)
+    rank = case(*[(and_(e.c.ended_at.is_(None), e.c.priority == p), literal(n)) for p, n in RANK.items()],
+                else_=literal(0))
+    high = case((and_(e.c.priority == "high", ~acked), literal(1_000_000)), else_=literal(0))
+    medium = case((and_(e.c.priority == "medium", e.c.ended_at.is_(None), ~acked), literal(1_000)), else_=literal(0))
+    return (select(func.coalesce(func.max(rank) + func.sum(high) + func.sum(medium), 0))
+            .where(e.c.session_id == sessions.c.id, e.c.withdrawn_at.is_(None)).scalar_subquery())
+
+
+def _unpack(packed: int) -> tuple[int, int, int]:
+    """(active_rank, unacked_high, unacked_medium) from _alert_state's one number."""
+    packed = int(packed or 0)
+    return packed % 1000, packed // 1_000_000, packed // 1000 % 1000
+
+
+def board_query(today):
+    """The board's statement; today: the clinic's date, or a bind parameter standing for it. Everything per
+    session is a correlated lookup by index, driven from the (status, session_date) index of sessions."""
+    patient = select(patients.c.code).where(patients.c.id == sessions.c.patient_id).scalar_subquery()
+    chair = select(chairs.c.name).where(chairs.c.id == sessions.c.chair_id).scalar_subquery()
+    base = (select(sessions.c.id.label("session_id"), sessions.c.code, patient.label("patient"),
+                   sessions.c.status, sessions.c.session_date, chair.label("chair"),
+                   sessions.c.protocol_version_id, sessions.c.infusion_started_at, sessions.c.infusion_stopped_at,
+                   _newest().label("latest_id"), _newest(lambda r: r.c.sbp.isnot(None)).label("bp_id"),
+                   _alert_state().label("alert_state"))
+            .where(_on_board(today)).cte("board"))
+    latest, bp = readings.alias("latest"), readings.alias("bp")
+    return (select(base.c.session_id, base.c.code, base.c.patient, base.c.status, base.c.session_date, base.c.chair,
+                   base.c.protocol_version_id, base.c.infusion_started_at, base.c.infusion_stopped_at,
+                   latest.c.measured_at.label("latest_at"), *[latest.c[k] for k in VITAL_KEYS],
+                   bp.c.measured_at.label("bp_at"), bp.c.sbp.label("bp_sbp"), bp.c.dbp.label("bp_dbp"),
+                   base.c.alert_state.cast(Integer).label("alert_state"))
+            .outerjoin(latest, latest.c.id == base.c.latest_id)
+            .outerjoin(bp, bp.c.id == base.c.bp_id))
+
+
+_SESSIONS_FROM = "FROM sessions \nWHERE"
+_TIMES = ("infusion_started_at", "infusion_stopped_at", "latest_at", "bp_at")
+_compiled: dict[str, tuple[str, list]] = {}
+_compiled_lock = Lock()
+
+
+def _statement(dialect) -> tuple[str, list]:
+    """The query compiled once per dialect (it is polled every few seconds by every open board): its SQL and
+    its parameters in order, 'today' standing for the clinic's date."""
+    with _compiled_lock:
+        found = _compiled.get(dialect.name)
+        if found is None:
+            compiled = board_query(bindparam("today", value=date(2000, 1, 1), type_=Date)).compile(
+                dialect=dialect, compile_kwargs={"render_postcompile": True})
+            order = list(compiled.positiontup) if compiled.positional else list(compiled.params)
+            sql = str(compiled)
+            if dialect.name == "sqlite":
+                # SQLite's statistics know how many statuses there are, not how few sessions are running: told
+                # nothing, it scans every session ever held instead of the few in the (status, day) index
+                assert sql.count(_SESSIONS_FROM) == 1, "the board's sessions are no longer read in one place"
+                sql = sql.replace(_SESSIONS_FROM, "FROM sessions INDEXED BY ix_sessions_status_date \nWHERE")
+            found = _compiled[dialect.name] = (sql, [(name, compiled.params[name]) for name in order])
+        return found
+
+
+def _utc(value) -> datetime | None:
+    """Aware UTC from the driver's naive UTC (PostgreSQL: a datetime; SQLite: its text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    return value.replace(tzinfo=timezone.utc)
+
+
+def board_rows(bind: Bind, today: date) -> list[dict]:
+    """One dict per session on the board (in no particular order; core.board orders them): COLUMNS, with
+    alert_state read as active_rank, unacked_high and unacked_medium."""
+    dialect = bind.dialect
+    sql, params = _statement(dialect)
+    values = [today.isoformat() if name == "today" else value for name, value in params]
+    given = tuple(values) if dialect.paramstyle == "qmark" else \
+        {name: value for (name, _), value in zip(params, values, strict=True)}
+    with driver_rows(bind, sql, given) as rows:
+        rows = list(rows)
+    found = []
+    for row in rows:
+        item = dict(zip(COLUMNS, row, strict=True))
+        item["active_rank"], item["unacked_high"], item["unacked_medium"] = _unpack(item.pop("alert_state"))
+        for key in _TIMES:
+            item[key] = _utc(item[key])
+        if isinstance(item["session_date"], str):
+            item["session_date"] = date.fromisoformat(item["session_date"])
+        found.append(item)
+    return found
