@@ -10,12 +10,12 @@ from tests.e2e.conftest import PATIENT_MS, printed_setup_code, settle, sidebar_p
 
 PASSWORD = "first admin password 1"
 SIDEBAR = {
-    "nurse": ["Record", "Import", "Sessions", "Review", "Patient series", "Password"],
-    "supervisor": ["Record", "Import", "Sessions", "Review", "Patient series", "Protocols", "Training", "Scenarios",
-                   "Audit log", "Password"],
+    "nurse": ["Record", "Board", "Import", "Sessions", "Review", "Patient series", "Password"],
+    "supervisor": ["Record", "Board", "Import", "Sessions", "Review", "Patient series", "Protocols", "Training",
+                   "Scenarios", "Audit log", "Chairs", "Password"],
     "trainer": ["Training", "Scenarios", "Password"],
     "trainee": ["Training", "Password"],
-    "admin": ["Audit log", "Users", "Password"],
+    "admin": ["Audit log", "Users", "Chairs", "Password"],
 }
 
 
