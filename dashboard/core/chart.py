@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 from dashboard.core.chart_limits import LEVEL_COLORS, drawn_limits, limit_labels, limit_shapes, normal_range, zones
 from dashboard.core.chart_marks import marks, minutes_from, utc  # noqa: F401 -- minutes_from: imported from here by callers
 from dashboard.core.chart_review import alert_marks, correction_traces, corrections, phase_shapes, phases
-from dashboard.core.downsample import downsample_indices
-from dashboard.core.one_value import same_text_throughout
+from dashboard.core.downsample import downsample_even, downsample_indices, outside
+from dashboard.core.uniform import evenly_stepped, same_text_throughout
 from dashboard.core.protocol import Protocol, VitalLimits
 from dashboard.core.vitals import VITAL_BY_KEY
 
@@ -87,11 +87,10 @@ def outside_normal(values: np.ndarray, limits: VitalLimits | None) -> np.ndarray
 
 
 def _evenly_spaced(stamps: np.ndarray) -> bool:
-    """Integer times one fixed step apart, ascending (so none is NaT): one pass over the differences."""
-    if len(stamps) < 3 or stamps[0] == np.iinfo("int64").min:
+    """Integer times one fixed step apart, ascending (so none is NaT, the smallest int64)."""
+    if len(stamps) < 3 or stamps[0] == np.iinfo("int64").min or stamps[1] <= stamps[0]:
         return False
-    steps = stamps[1:] - stamps[:-1]
-    return bool(steps[0] > 0 and (steps == steps[0]).all())
+    return evenly_stepped(stamps, int(stamps[1] - stamps[0]))
 
 
 class _Minutes:
@@ -177,14 +176,29 @@ def _method_groups(readings: pd.DataFrame, key: str, y_all: np.ndarray, whole: b
     return [(f" ({m})", m, rows[methods == m]) for m in names]
 
 
-def _beyond_rows(values: np.ndarray, limits: VitalLimits | None, lowest: float, highest: float) -> np.ndarray:
-    """Positions of the values outside the normal range, for a series with no value missing: its lowest and
-    highest tell whether to look at all and on which side (a calm series costs no comparison of its values)."""
-    low, high = normal_range(limits)
-    beyond = values < low if lowest < low else None
-    if highest > high:
-        beyond = values > high if beyond is None else beyond | (values > high)
-    return np.empty(0, dtype="int64") if beyond is None else np.flatnonzero(beyond)
+def _thinned(key: str, readings: pd.DataFrame, y_all: np.ndarray, x, limits: VitalLimits | None, max_points: int,
+             one_method: str | None | bool, x_clean: bool, even_stamps: np.ndarray | None
+             ) -> list[tuple[str, str | None, np.ndarray, int]]:
+    """(name suffix, BP method, rows drawn, rows in) of each series of one vital (one per BP method when a
+    session mixes them): MinMaxLTTB's choice, every value beyond a warning or critical limit, the extremes."""
+    if not len(y_all):
+        return []
+    bp = key in ("sbp", "dbp", "map") and "bp_method" in readings
+    if even_stamps is not None and (not bp or one_method is not False):
+        # a monitor's series, evenly spaced, one method: the downsampler's own read of y tells the rest
+        found = downsample_even(even_stamps, y_all, max_points, *normal_range(limits))
+        if found is not None:
+            return [("", one_method if bp else None, found[0], len(y_all))]
+    # one pass each for the lowest and the highest value: NaN when any value is missing
+    lowest, highest = float(y_all.min()), float(y_all.max())
+    groups = _method_groups(readings, key, y_all, not np.isnan(lowest), one_method)
+    if groups[0][2] is None:  # every reading, one series: no copies of a million values, no mask
+        idx = downsample_indices(x[:], y_all, max_points, keep=outside(y_all, *normal_range(limits), lowest, highest),
+                                 clean=x_clean)
+        return [("", groups[0][1], idx, len(y_all))]
+    beyond = outside_normal(y_all, limits)  # the level itself is worked out for the points drawn only
+    return [(suffix, method, rows[downsample_indices(x[rows], y_all[rows], max_points, keep=beyond[rows])], len(rows))
+            for suffix, method, rows in groups if len(rows)]
 
 
 def _vital_traces(row: int, key: str, readings: pd.DataFrame, x, clock, zone: str,
@@ -202,31 +216,13 @@ def _vital_traces(row: int, key: str, readings: pd.DataFrame, x, clock, zone: st
     vital = VITAL_BY_KEY[key]
     xref, yref = _axis(row)
     y_all = readings[key].to_numpy(dtype="float64", na_value=np.nan)
-    # one pass each for the lowest and the highest value: NaN when any value is missing
-    lowest, highest = (float(y_all.min()), float(y_all.max())) if len(y_all) else (np.nan, np.nan)
-    whole = not np.isnan(lowest)
-    groups = _method_groups(readings, key, y_all, whole, one_method)
-    if groups[0][2] is None:  # every reading, one series: no copies of a million values, no mask
-        beyond_all = _beyond_rows(y_all, limits, lowest, highest)
-    else:  # the level itself is worked out for the points drawn only
-        beyond_all = outside_normal(y_all, limits)
     traces: list[dict] = []
     points_in = points_out = 0
     thinned = False
     extremes: list[float] = []
-    for suffix, method, rows in groups:
-        if rows is None:
-            rows_x, rows_y, beyond, count = None if even_stamps is not None else x, y_all, beyond_all, len(y_all)
-        else:
-            rows_x, rows_y, beyond, count = x[rows], y_all[rows], beyond_all[rows], len(rows)
-        if not count:
-            continue
-        if rows is None and even_stamps is not None:
-            idx = downsample_indices(even_stamps, y_all, max_points, keep=beyond, even=True)
-        else:
-            idx = downsample_indices(rows_x, rows_y, max_points, keep=beyond, clean=rows is None and x_clean)
-        points_in, points_out, thinned = points_in + count, points_out + len(idx), thinned or count > max_points
-        sel = idx if rows is None else rows[idx]
+    for suffix, method, sel, count in _thinned(key, readings, y_all, x, limits, max_points, one_method, x_clean,
+                                               even_stamps):
+        points_in, points_out, thinned = points_in + count, points_out + len(sel), thinned or count > max_points
         drawn = y_all[sel]
         lev = breach_levels(drawn, limits)
         extremes += [float(drawn.min()), float(drawn.max())]
