@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dashboard.core.chart_limits import LEVEL_COLORS, drawn_limits, limit_labels, limit_shapes, normal_range, zones
 from dashboard.core.chart_marks import marks, minutes_from, utc  # noqa: F401 -- minutes_from: imported from here by callers
 from dashboard.core.chart_review import alert_marks, correction_traces, corrections, phase_shapes, phases
-from dashboard.core.downsample import downsample_even, downsample_indices, outside
+from dashboard.core.downsample import downsample_indices, downsample_whole, outside
 from dashboard.core.uniform import evenly_stepped, same_text_throughout
 from dashboard.core.protocol import Protocol, VitalLimits
 from dashboard.core.vitals import VITAL_BY_KEY
@@ -184,9 +184,10 @@ def _thinned(key: str, readings: pd.DataFrame, y_all: np.ndarray, x, limits: Vit
     if not len(y_all):
         return []
     bp = key in ("sbp", "dbp", "map") and "bp_method" in readings
-    if even_stamps is not None and (not bp or one_method is not False):
-        # a monitor's series, evenly spaced, one method: the downsampler's own read of y tells the rest
-        found = downsample_even(even_stamps, y_all, max_points, *normal_range(limits))
+    if x_clean and (not bp or one_method is not False):
+        # the usual series, every reading timed, one method: the downsampler's own read of y tells the rest
+        found = downsample_whole(x if even_stamps is None else even_stamps, y_all, max_points, *normal_range(limits),
+                                 even=even_stamps is not None)
         if found is not None:
             return [("", one_method if bp else None, found[0], len(y_all))]
     # one pass each for the lowest and the highest value: NaN when any value is missing

@@ -61,17 +61,17 @@ def downsample_indices(x: np.ndarray, y: np.ndarray, n_out: int, keep: np.ndarra
     return _sorted_unique(np.concatenate(chosen))
 
 
-def downsample_even(times: np.ndarray, y: np.ndarray, n_out: int, low: float, high: float
-                    ) -> tuple[np.ndarray, float, float] | None:
-    """downsample_indices of a series at evenly spaced integer times (ascending), keeping every value below low
+def downsample_whole(x: np.ndarray, y: np.ndarray, n_out: int, low: float, high: float, *, even: bool = False
+                     ) -> tuple[np.ndarray, float, float] | None:
+    """downsample_indices of a series in time order (x ascending, none missing), keeping every value below low
     or above high too: (indices, lowest value, highest value); None when y holds a NaN or fits in n_out (then
     the general way, which makes the NaN mask, is the one to take).
 
-    One read of y, the preselection's, when no value lies outside [low, high]: buckets of equal count are
-    buckets of equal time here, which tsdownsample finds without reading the times; each bucket's lowest and
+    y is read once, by the preselection, when no value lies outside [low, high]: each bucket's lowest and
     highest value are in the preselection, so its own lowest and highest are the series' (whether any value
-    lies outside, and on which side); and NaNMinMax picks a NaN from any bucket holding one, so a NaN anywhere
-    shows in the preselection.
+    lies outside, and on which side), and NaNMinMax picks a NaN from any bucket holding one, so a NaN anywhere
+    shows in it. even: x evenly spaced (integer times, say): buckets of equal count are then buckets of equal
+    time, which tsdownsample finds without reading x (a quarter of the time), and x is read where preselected.
     """
     n = len(y)
     n_out = max(n_out, _LTTB_MIN_OUT)
@@ -80,15 +80,19 @@ def downsample_even(times: np.ndarray, y: np.ndarray, n_out: int, low: float, hi
     if n_out * MINMAX_RATIO >= n - 2:
         pre = np.arange(n)
     else:
-        inner = NaNMinMaxDownsampler().downsample(y[1:-1], n_out=n_out * MINMAX_RATIO)
+        buckets = n_out * MINMAX_RATIO
+        inner = (NaNMinMaxDownsampler().downsample(y[1:-1], n_out=buckets) if even else
+                 NaNMinMaxDownsampler().downsample(np.asarray(x[1:-1], dtype="float64"), y[1:-1], n_out=buckets))
         pre = np.concatenate(([0], np.asarray(inner, dtype="int64") + 1, [n - 1]))
     values = y[pre]
     if np.isnan(values).any():
         return None
     lowest_at, highest_at = int(np.argmin(values)), int(np.argmax(values))
     lowest, highest = float(values[lowest_at]), float(values[highest_at])
-    minutes = (times[pre] - times[0]).astype("float64")  # exact differences of the integer times, then floats
-    picked = pre[np.asarray(LTTBDownsampler().downsample(minutes, values, n_out=n_out), dtype="int64")]
+    at = x[pre]
+    if at.dtype.kind in "iu":  # integer times: their exact differences, then floats
+        at = (at - at[0]).astype("float64")
+    picked = pre[np.asarray(LTTBDownsampler().downsample(at, values, n_out=n_out), dtype="int64")]
     chosen = [picked, pre[[lowest_at, highest_at]], outside(y, low, high, lowest, highest)]
     return _sorted_unique(np.concatenate(chosen)), lowest, highest
 

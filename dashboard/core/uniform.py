@@ -26,7 +26,7 @@ def evenly_stepped(values: np.ndarray, step: int) -> bool:
 
 
 def same_text_throughout(column: pd.Series, value: str) -> bool:
-    """True when every row of column is the string value (no missing row).
+    """True when every row of column is the string value (none missing; an empty column holds no value).
 
     An Arrow-backed text column (pandas' default str) is checked on its buffers: every string as long as value
     (its offsets one step apart) and the bytes value repeated (each byte equal to the one a value's length
