@@ -103,9 +103,6 @@ class _Minutes:
     def __getitem__(self, rows):
         return (self.stamps[rows] - self.start) / self.per_minute
 
-    def __len__(self) -> int:
-        return len(self.stamps)
-
 
 class _Clock:
     """(hour, minute) on the clinic's clock of the readings drawn: numbers, so the hover text costs no per-point
@@ -308,6 +305,7 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
             readings = readings.sort_values("measured_at", kind="stable", ignore_index=True)
             index = _utc_index(readings["measured_at"])
             stamps = index.asi8
+            even = _evenly_spaced(stamps)
         missing = None if even else index.isna()
         x_clean = even or not missing.any()
         has_readings = x_clean or not missing.all()

@@ -495,3 +495,15 @@ def test_a_monitor_feed_draws_every_breach_and_both_extremes_however_thinned(val
     assert beyond <= drawn_at(shown["HR"]) and beyond == marked
     assert max(shown["HR"].y) == np.nanmax(hr) and min(shown["HR"].y) == np.nanmin(hr)
     assert not np.isnan(np.asarray(shown["HR"].y)).any()
+
+
+def test_a_monitor_feed_in_the_wrong_order_is_drawn_as_the_feed_in_order():
+    n = 8_000
+    rng = np.random.default_rng(6)
+    feed = monitor_feed(n, hr=rng.normal(75, 3, n).round())
+    feed.loc[[1_000, 5_000], "hr"] = 150
+    ordered = traces(build_session_figure(feed, default_protocol(), infusion_started_at=START))
+    shuffled = traces(build_session_figure(feed.sample(frac=1, random_state=4), default_protocol(),
+                                           infusion_started_at=START))
+    assert list(shuffled["HR"].x) == list(ordered["HR"].x) and list(shuffled["HR"].y) == list(ordered["HR"].y)
+    assert drawn_at(shuffled["HR critical"]) == {1_000, 5_000}
