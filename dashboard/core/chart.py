@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 from dashboard.core.chart_limits import LEVEL_COLORS, drawn_limits, limit_labels, limit_shapes, normal_range, zones
 from dashboard.core.chart_marks import marks, minutes_from, utc  # noqa: F401 -- minutes_from: imported from here by callers
 from dashboard.core.chart_review import alert_marks, correction_traces, corrections, phase_shapes, phases
-from dashboard.core.downsample import downsample_indices
+from dashboard.core.downsample import downsample_indices, downsample_whole, outside
+from dashboard.core.uniform import evenly_stepped, same_text_throughout
 from dashboard.core.protocol import Protocol, VitalLimits
 from dashboard.core.vitals import VITAL_BY_KEY
 
@@ -85,6 +86,60 @@ def outside_normal(values: np.ndarray, limits: VitalLimits | None) -> np.ndarray
         return values > high if np.isinf(low) else (values < low) | (values > high)
 
 
+def _evenly_spaced(stamps: np.ndarray) -> bool:
+    """Integer times one fixed step apart, ascending (so none is NaT, the smallest int64)."""
+    if len(stamps) < 3 or stamps[0] == np.iinfo("int64").min or stamps[1] <= stamps[0]:
+        return False
+    return evenly_stepped(stamps, int(stamps[1] - stamps[0]))
+
+
+class _Minutes:
+    """Minutes from the origin of the readings asked for (x[rows]), from their integer times: for evenly spaced
+    readings, whose full x the downsampler never needs (a million float divisions saved)."""
+
+    def __init__(self, stamps: np.ndarray, start: int, per_minute: int):
+        self.stamps, self.start, self.per_minute = stamps, start, per_minute
+
+    def __getitem__(self, rows):
+        return (self.stamps[rows] - self.start) / self.per_minute
+
+
+class _Clock:
+    """(hour, minute) on the clinic's clock of the readings drawn: numbers, so the hover text costs no per-point
+    strings to send. Asked for per series; worked out by fill() in one conversion for all of them."""
+
+    def __init__(self, index: pd.DatetimeIndex, tz: str | None):
+        self.index, self.tz = index, tz
+        self.asked: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        out = np.empty((len(rows), 2), dtype="int8")  # filled in place by fill(), before the figure is made
+        self.asked.append((rows, out))
+        return out
+
+    def fill(self) -> None:
+        if not self.asked:
+            return
+        times = self.index[np.concatenate([rows for rows, _ in self.asked])]
+        wall = (times.tz_convert(self.tz) if self.tz else times).tz_localize(None)
+        # one conversion to wall time, then integers (.hour and .minute would each convert again)
+        of_day = wall.asi8 // (60 * UNITS_PER_SECOND[self.index.unit]) % (24 * 60)
+        at = 0
+        for rows, out in self.asked:
+            part = of_day[at:at + len(rows)]
+            out[:, 0], out[:, 1] = part // 60, part % 60
+            at += len(rows)
+        self.asked.clear()
+
+
+def _utc_index(times: pd.Series) -> pd.DatetimeIndex:
+    """The readings' times as a UTC DatetimeIndex; times already tz-aware are not copied (a million of them
+    took a millisecond through pd.to_datetime)."""
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        return pd.DatetimeIndex(times.array, copy=False).tz_convert("UTC")
+    return pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+
+
 def _axis(row: int) -> tuple[str, str]:
     suffix = "" if row == 1 else str(row)
     return f"x{suffix}", f"y{suffix}"
@@ -96,22 +151,20 @@ def _one_method(readings: pd.DataFrame) -> str | None | bool:
     if "bp_method" not in readings or not len(readings):
         return None
     column = readings["bp_method"]
-    if column.isna().all():
-        return "unspecified"
     first = column.iloc[0]
-    return str(first) if pd.notna(first) and bool((column == first).all()) else False
+    if pd.isna(first):
+        return "unspecified" if column.isna().all() else False
+    return str(first) if same_text_throughout(column, str(first)) else False
 
 
-def _method_groups(readings: pd.DataFrame, key: str, measured: np.ndarray, one_method: str | None | bool
+def _method_groups(readings: pd.DataFrame, key: str, y_all: np.ndarray, whole: bool, one_method: str | None | bool
                    ) -> list[tuple[str, str | None, np.ndarray | None]]:
     """(name suffix, BP method, rows) per series: one per BP method when a session mixes them, never joined.
-    rows None: every reading (the vital measured at each one)."""
-    rows = None if measured.all() else np.flatnonzero(measured)
-    if key not in ("sbp", "dbp", "map") or "bp_method" not in readings:
-        return [("", None, rows)]
-    if one_method is not False:
-        return [("", one_method, rows)]
-    rows = np.flatnonzero(measured)
+    rows None: every reading (whole: the vital measured at each one)."""
+    bp = key in ("sbp", "dbp", "map") and "bp_method" in readings
+    if not bp or one_method is not False:
+        return [("", one_method if bp else None, None if whole else np.flatnonzero(~np.isnan(y_all)))]
+    rows = np.arange(len(y_all)) if whole else np.flatnonzero(~np.isnan(y_all))
     methods = readings["bp_method"].to_numpy(dtype=object)[rows]
     methods = np.where(pd.isna(methods), "unspecified", methods).astype(str)
     names = np.unique(methods)
@@ -120,34 +173,54 @@ def _method_groups(readings: pd.DataFrame, key: str, measured: np.ndarray, one_m
     return [(f" ({m})", m, rows[methods == m]) for m in names]
 
 
-def _vital_traces(row: int, key: str, readings: pd.DataFrame, x: np.ndarray, clock, zone: str,
+def _thinned(key: str, readings: pd.DataFrame, y_all: np.ndarray, x, limits: VitalLimits | None, max_points: int,
+             one_method: str | None | bool, x_clean: bool, even_stamps: np.ndarray | None
+             ) -> list[tuple[str, str | None, np.ndarray, int]]:
+    """(name suffix, BP method, rows drawn, rows in) of each series of one vital (one per BP method when a
+    session mixes them): MinMaxLTTB's choice, every value beyond a warning or critical limit, the extremes."""
+    if not len(y_all):
+        return []
+    bp = key in ("sbp", "dbp", "map") and "bp_method" in readings
+    if x_clean and (not bp or one_method is not False):
+        # the usual series, every reading timed, one method: the downsampler's own read of y tells the rest
+        found = downsample_whole(x if even_stamps is None else even_stamps, y_all, max_points, *normal_range(limits),
+                                 even=even_stamps is not None)
+        if found is not None:
+            return [("", one_method if bp else None, found[0], len(y_all))]
+    # one pass each for the lowest and the highest value: NaN when any value is missing
+    lowest, highest = float(y_all.min()), float(y_all.max())
+    groups = _method_groups(readings, key, y_all, not np.isnan(lowest), one_method)
+    if groups[0][2] is None:  # every reading, one series: no copies of a million values, no mask
+        idx = downsample_indices(x[:], y_all, max_points, keep=outside(y_all, *normal_range(limits), lowest, highest),
+                                 clean=x_clean)
+        return [("", groups[0][1], idx, len(y_all))]
+    beyond = outside_normal(y_all, limits)  # the level itself is worked out for the points drawn only
+    return [(suffix, method, rows[downsample_indices(x[rows], y_all[rows], max_points, keep=beyond[rows])], len(rows))
+            for suffix, method, rows in groups if len(rows)]
+
+
+def _vital_traces(row: int, key: str, readings: pd.DataFrame, x, clock, zone: str,
                   limits: VitalLimits | None, max_points: int, one_method: str | None | bool = None,
-                  x_clean: bool = False) -> tuple[list[dict], int, int, bool, list[float]]:
+                  x_clean: bool = False, even_stamps: np.ndarray | None = None
+                  ) -> tuple[list[dict], int, int, bool, list[float]]:
     """Line and breach traces of one vital; and (points in, points plotted, downsampled, [lowest, highest]).
 
-    readings are in time order (x ascending; x_clean: no reading without a time); the lowest and highest values
-    are always among the points drawn.
+    readings are in time order (x ascending, minutes: an array, or _Minutes; x_clean: no reading without a
+    time; even_stamps: the readings' integer times when evenly spaced); the lowest and highest values are
+    always among the points drawn.
 
-    clock(rows): (hour, minute) of those readings, numbers so the hover text costs no per-point strings to send.
+    clock(rows): (hour, minute) of those readings, filled in when every series is known (see _Clock).
     """
     vital = VITAL_BY_KEY[key]
     xref, yref = _axis(row)
     y_all = readings[key].to_numpy(dtype="float64", na_value=np.nan)
-    beyond_all = outside_normal(y_all, limits)  # the level itself is worked out for the points drawn only
     traces: list[dict] = []
     points_in = points_out = 0
     thinned = False
     extremes: list[float] = []
-    for suffix, method, rows in _method_groups(readings, key, ~np.isnan(y_all), one_method):
-        if rows is None:  # every reading: no copies of a million values
-            rows_x, rows_y, beyond, count = x, y_all, beyond_all, len(y_all)
-        else:
-            rows_x, rows_y, beyond, count = x[rows], y_all[rows], beyond_all[rows], len(rows)
-        if not count:
-            continue
-        idx = downsample_indices(rows_x, rows_y, max_points, keep=beyond, clean=rows is None and x_clean)
-        points_in, points_out, thinned = points_in + count, points_out + len(idx), thinned or count > max_points
-        sel = idx if rows is None else rows[idx]
+    for suffix, method, sel, count in _thinned(key, readings, y_all, x, limits, max_points, one_method, x_clean,
+                                               even_stamps):
+        points_in, points_out, thinned = points_in + count, points_out + len(sel), thinned or count > max_points
         drawn = y_all[sel]
         lev = breach_levels(drawn, limits)
         extremes += [float(drawn.min()), float(drawn.max())]
@@ -225,14 +298,16 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
     """
     has_readings = len(readings) > 0 and "measured_at" in readings
     if has_readings:
-        index = pd.DatetimeIndex(pd.to_datetime(readings["measured_at"], utc=True))
+        index = _utc_index(readings["measured_at"])
         stamps = index.asi8
-        if len(stamps) > 1 and not bool((stamps[1:] >= stamps[:-1]).all()):  # a NaT (int64 min) sorts too
+        even = _evenly_spaced(stamps)  # then also in order, none missing: a monitor's feed or export
+        if not even and len(stamps) > 1 and not bool((stamps[1:] >= stamps[:-1]).all()):  # a NaT sorts too
             readings = readings.sort_values("measured_at", kind="stable", ignore_index=True)
-            index = pd.DatetimeIndex(pd.to_datetime(readings["measured_at"], utc=True))
+            index = _utc_index(readings["measured_at"])
             stamps = index.asi8
-        missing = index.isna()
-        x_clean = not missing.any()
+            even = _evenly_spaced(stamps)
+        missing = None if even else index.isna()
+        x_clean = even or not missing.any()
         has_readings = x_clean or not missing.all()
     if infusion_started_at is not None:
         origin, x_title = utc(infusion_started_at), "Minutes from infusion start"
@@ -244,23 +319,24 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
     axes, annotations = _grid()
     traces: list[dict] = []
     shapes: list[dict] = []
-    replaced, corrected = corrections(review.history if review else None)
+    # a session without history (or the Record page) has no corrections to draw: no empty frames made for them
+    history = review.history if review is not None and review.history is not None and len(review.history) else None
+    replaced, corrected = corrections(history) if history is not None else (None, None)
     legend: set[str] = set()
     points_in = points_out = 0
     thinned = False
     if has_readings:
         # as minutes_from, from the integer stamps at hand in their own unit (pandas may hold us or ns)
         start = np.datetime64(utc(origin).tz_localize(None), index.unit).astype("int64")
-        x = (stamps - start) / (60 * UNITS_PER_SECOND[index.unit])
-        if not x_clean:
-            x[missing] = np.nan
+        if even:  # worked out for the points drawn only: the downsampler needs no time of the others
+            x = _Minutes(stamps, start, 60 * UNITS_PER_SECOND[index.unit])
+        else:
+            x = (stamps - start) / (60 * UNITS_PER_SECOND[index.unit])
+            if not x_clean:
+                x[missing] = np.nan
         zone = "" if tz else " UTC"
         one_method = _one_method(readings)
-
-        def clock(rows: np.ndarray) -> np.ndarray:
-            """(hour, minute) on the clinic's clock of the given readings: worked out for the points drawn only."""
-            local = index[rows].tz_convert(tz) if tz else index[rows]
-            return np.column_stack([local.hour, local.minute]).astype("int8")
+        clock = _Clock(index, tz)
     for row, (panel, domain) in enumerate(zip(PANELS, panel_domains()), start=1):
         xref, yref = _axis(row)
         drawn = drawn_limits(panel.lines, protocol)
@@ -271,11 +347,11 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
                 continue
             more, n_in, n_out, cut, extremes = _vital_traces(row, key, readings, x, clock, zone,
                                                              protocol.limits.get(key), max_points, one_method,
-                                                             x_clean)
+                                                             x_clean, stamps if even else None)
             traces += more
             points_in, points_out, thinned = points_in + n_in, points_out + n_out, thinned or cut
             in_view += extremes
-            if review is not None:
+            if replaced is not None:
                 traces += correction_traces(row, key, replaced, corrected, origin, tz, legend)
                 if key in replaced and replaced[key].notna().any():
                     in_view += [float(replaced[key].min()), float(replaced[key].max())]
@@ -288,6 +364,8 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
             axes["yaxis" + yref[1:]]["range"] = y_range
             annotations += limit_labels(xref, yref, drawn, y_range, panel_pixels(domain))
 
+    if has_readings:
+        clock.fill()
     if origin is not None:
         discharged_at = review.discharged_at if review else None
         mark_shapes, mark_notes = marks(origin, infusion_started_at, infusion_stopped_at, events, len(PANELS), tz,
@@ -301,7 +379,8 @@ def build_session_figure(readings: pd.DataFrame, protocol: Protocol, *,
         phase_bands, phase_notes = phase_shapes(found, len(PANELS))
         shapes = phase_bands + shapes
         annotations += phase_notes
-        ends = [p.end for p in found if p.name != "discharge"] + ([float(x[~np.isnan(x)].max())] if has_readings else [])
+        last_x = [float(x[-1] if x_clean else np.nanmax(x))] if has_readings else []  # x_clean: in time order
+        ends = [p.end for p in found if p.name != "discharge"] + last_x
         alert_bars, alert_notes = alert_marks(origin, review.alert_events, review.acks, max(ends, default=0.0), tz)
         shapes += alert_bars
         annotations += alert_notes

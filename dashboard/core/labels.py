@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 
 def spread(wanted: list[float], extent: float, gap: float) -> list[float]:
     """Positions (same order as wanted; pixels, 0 = panel bottom, extent = top) at least gap apart and at
@@ -13,7 +11,7 @@ def spread(wanted: list[float], extent: float, gap: float) -> list[float]:
     if not wanted:
         return []
     gap = min(gap, extent / len(wanted))  # more labels than the panel holds: share it out evenly
-    order = np.argsort(np.asarray(wanted, dtype="float64"), kind="stable")
+    order = sorted(range(len(wanted)), key=lambda i: float(wanted[i]))  # stable: equal wishes keep their order
     groups: list[list[float]] = []  # labels that touch, bottom to top, as their wanted positions
     for i in order:
         groups.append([float(wanted[i])])
@@ -30,5 +28,5 @@ def spread(wanted: list[float], extent: float, gap: float) -> list[float]:
 
 def _bottom(group: list[float], extent: float, gap: float) -> float:
     """The group's lowest position: centred on its members' wishes, then kept inside the panel."""
-    bottom = float(np.mean(group)) - gap * (len(group) - 1) / 2
+    bottom = sum(group) / len(group) - gap * (len(group) - 1) / 2  # a few labels: no numpy call per group
     return min(max(bottom, gap / 2), extent - gap / 2 - gap * (len(group) - 1))

@@ -400,3 +400,110 @@ def test_the_figure_is_valid_plotly_with_every_kind_of_element():
                                infusion_stopped_at=START + pd.Timedelta(minutes=3), events=events, tz="Europe/Berlin")
     checked = go.Figure(fig.to_dict())  # plotly's own validation: raises on any property it does not know
     assert len(checked.data) == len(fig.data) and len(checked.layout.annotations) == len(fig.layout.annotations)
+
+
+def monitor_feed(n: int, **vitals) -> pd.DataFrame:
+    """A monitor's feed: one reading a second exactly, from ten minutes before the start."""
+    frame = pd.DataFrame({"measured_at": pd.date_range(START - pd.Timedelta(minutes=10), periods=n, freq="s")})
+    for key in ("sbp", "dbp", "map", "hr", "spo2", "rr"):
+        frame[key] = np.asarray(vitals.get(key, np.full(n, np.nan)), dtype="float64")
+    frame["bp_method"] = vitals.get("bp_method", "arterial")
+    return frame
+
+
+def drawn_at(trace) -> set[int]:
+    """The seconds from the feed's first reading of the points a trace draws."""
+    return set(np.round((np.asarray(trace.x) + 10) * 60).astype(int).tolist())
+
+
+def test_a_monitor_feed_keeps_every_breach_and_extreme_as_a_feed_with_uneven_times_does():
+    n = 30_000
+    rng = np.random.default_rng(8)
+    sbp, hr, spo2 = rng.normal(125, 4, n).round(), rng.normal(78, 3, n).round(), rng.normal(97, 0.5, n).round()
+    highs, lows, desats = rng.choice(n, 60, replace=False), rng.choice(n, 7, replace=False), rng.choice(n, 9, replace=False)
+    sbp[highs], sbp[lows], hr[lows], spo2[desats] = 186, 85, 44, 91
+    sbp[12_345] = 230  # the highest
+    even = monitor_feed(n, sbp=sbp, dbp=sbp - 45, hr=hr, spo2=spo2)
+    uneven = even.copy()
+    uneven.loc[n // 2, "measured_at"] += pd.Timedelta(milliseconds=1)
+    figures = [traces(build_session_figure(f, default_protocol(), infusion_started_at=START)) for f in (even, uneven)]
+    for shown in figures:
+        for key, hits in (("SBP", [*highs, *lows, 12_345]), ("HR", lows), ("SpO2", desats)):
+            assert set(np.asarray(hits).tolist()) <= drawn_at(shown[key]), key
+            marked = set().union(*(drawn_at(shown[f"{key} {level}"]) for level in ("warning", "critical")
+                                   if f"{key} {level}" in shown))
+            assert set(np.asarray(hits).tolist()) <= marked, key
+        assert max(shown["SBP"].y) == 230 and min(shown["SBP"].y) == sbp.min() and min(shown["SpO2"].y) == 91
+    even_shown, uneven_shown = figures
+    marks = {name for name in even_shown if name.endswith(("warning", "critical"))}
+    assert marks == {name for name in uneven_shown if name.endswith(("warning", "critical"))}
+    assert {"SBP critical", "HR critical", "SpO2 warning"} <= marks
+    for name in marks:
+        assert drawn_at(even_shown[name]) == drawn_at(uneven_shown[name]), name
+    assert abs(len(even_shown["HR"].x) - len(uneven_shown["HR"].x)) <= 2  # the same thinning either way
+
+
+def test_a_monitor_feed_with_missing_values_never_draws_them_and_keeps_its_breaches():
+    n = 20_000
+    hr = np.full(n, 75.0)
+    hr[::97] = np.nan  # the probe off now and then
+    hr[[501, 15_003]] = 150
+    fig = build_session_figure(monitor_feed(n, hr=hr, spo2=np.full(n, 97.0)), default_protocol(),
+                               infusion_started_at=START)
+    shown = traces(fig)
+    assert not np.isnan(np.asarray(shown["HR"].y)).any()
+    assert {501, 15_003} <= drawn_at(shown["HR critical"])
+    assert fig.layout.meta["points_in"] == np.count_nonzero(~np.isnan(hr)) + n  # HR's measured ones and SpO2's
+
+
+def test_a_monitor_feed_that_switches_bp_method_is_never_joined():
+    n = 10_000
+    methods = np.where(np.arange(n) < 4_000, "cuff", "arterial")
+    fig = build_session_figure(monitor_feed(n, sbp=np.full(n, 120.0), dbp=np.full(n, 80.0), bp_method=methods),
+                               default_protocol(), infusion_started_at=START)
+    shown = traces(fig)
+    assert "SBP" not in shown and max(drawn_at(shown["SBP (cuff)"])) < 4_000 <= min(drawn_at(shown["SBP (arterial)"]))
+
+
+def test_every_series_hovers_its_own_clock_times_when_they_are_thinned_differently():
+    n = 20_000
+    sbp = np.full(n, np.nan)
+    sbp[::60] = 120.0  # a cuff pressure a minute, the heart rate every second
+    rng = np.random.default_rng(2)
+    fig = build_session_figure(monitor_feed(n, sbp=sbp, dbp=sbp - 40, hr=rng.normal(75, 3, n).round()),
+                               default_protocol(), infusion_started_at=START, tz="Europe/Berlin")
+    for name in ("SBP", "DBP", "HR"):
+        trace = traces(fig)[name]
+        berlin = [(START + pd.Timedelta(minutes=float(x))).tz_convert("Europe/Berlin") for x in trace.x]
+        assert hover_clock(trace) == [f"{t:%H:%M}" for t in berlin], name
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.floats(20, 250, allow_nan=False), st.just(float("nan"))), min_size=30, max_size=600),
+       st.integers(4, 40), st.booleans())
+def test_a_monitor_feed_draws_every_breach_and_both_extremes_however_thinned(values, max_points, calm):
+    hr = np.array(values)
+    if calm:
+        hr = np.where(np.isnan(hr), 75.0, 60 + hr % 50)  # nothing missing, nothing beyond a limit but a few
+        hr[len(hr) // 2] = 150.0
+    fig = build_session_figure(monitor_feed(len(hr), hr=hr), default_protocol(), infusion_started_at=START,
+                               max_points=max_points)
+    shown = traces(fig)
+    limits = default_protocol().limits["hr"]
+    beyond = {i for i, v in enumerate(hr) if not np.isnan(v) and limits.level(v) != "normal"}
+    marked = set().union(*(drawn_at(shown[f"HR {level}"]) for level in ("warning", "critical") if f"HR {level}" in shown))
+    assert beyond <= drawn_at(shown["HR"]) and beyond == marked
+    assert max(shown["HR"].y) == np.nanmax(hr) and min(shown["HR"].y) == np.nanmin(hr)
+    assert not np.isnan(np.asarray(shown["HR"].y)).any()
+
+
+def test_a_monitor_feed_in_the_wrong_order_is_drawn_as_the_feed_in_order():
+    n = 8_000
+    rng = np.random.default_rng(6)
+    feed = monitor_feed(n, hr=rng.normal(75, 3, n).round())
+    feed.loc[[1_000, 5_000], "hr"] = 150
+    ordered = traces(build_session_figure(feed, default_protocol(), infusion_started_at=START))
+    shuffled = traces(build_session_figure(feed.sample(frac=1, random_state=4), default_protocol(),
+                                           infusion_started_at=START))
+    assert list(shuffled["HR"].x) == list(ordered["HR"].x) and list(shuffled["HR"].y) == list(ordered["HR"].y)
+    assert drawn_at(shuffled["HR critical"]) == {1_000, 5_000}
