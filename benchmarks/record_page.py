@@ -8,6 +8,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -80,21 +81,44 @@ def build_database(url: str, big: int, small: int) -> tuple[int, int]:
             _add_session(engine, patient, day - timedelta(days=1), small, 60.0, "BENCH-SMALL"))
 
 
-def record_page(session_id: int, who: Actor = NURSE):
-    """The Record page as a signed-in user (a nurse by default), first run done (caches warm as after the first
-    visit)."""
+def app_page(state: dict, page: str | None = None, name: str = "Record"):
+    """The app under AppTest with this session state (a signed-in user), switched to a page, first run done
+    (caches warm as after the first visit)."""
     from streamlit.testing.v1 import AppTest
 
     # AppTest sets session state before its first run, outside a script run: harmless, but it warns each time.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["actor"] = who
-    at.session_state["full_name"] = "Bench"
-    at.session_state["session_id"] = session_id
+    for key, value in state.items():
+        at.session_state[key] = value
+    if page:
+        at.switch_page(page)
     at.run()
     if at.exception:
-        raise RuntimeError(f"the Record page failed: {at.exception[0].message}")
+        raise RuntimeError(f"the {name} page failed: {at.exception[0].message}")
     return at
+
+
+def record_page(session_id: int, who: Actor = NURSE):
+    """The Record page as a signed-in user (a nurse by default), first run done."""
+    return app_page({"actor": who, "full_name": "Bench", "session_id": session_id})
+
+
+def app_database(prefix: str) -> tuple[str, Callable[[], None]]:
+    """A fresh SQLite file for the app under AppTest (DATABASE_URL and CLINIC_TZ point at it) and the cleanup that
+    puts the environment back and removes it."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    url = f"sqlite:///{work / 'app.db'}"
+    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "CLINIC_TZ")}
+    os.environ.update(DATABASE_URL=url, CLINIC_TZ=TZ)
+
+    def cleanup() -> None:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+        dispose(url)
+        shutil.rmtree(work, ignore_errors=True)
+
+    return url, cleanup
 
 
 def rerun_after_new_reading(engine, at, session_id: int, repeat: int = 3) -> float:
@@ -114,10 +138,7 @@ def rerun_after_new_reading(engine, at, session_id: int, repeat: int = 3) -> flo
            "One AppTest rerun of the Record page on a 4-hour session at 1 Hz (14,400 readings, quick 3,600) "
            "against the same rerun on a 100-reading session, both in one SQLite database, caches warm.")
 def record_page_case(quick: bool) -> Case:
-    work = Path(tempfile.mkdtemp(prefix="bench-record-"))
-    url = f"sqlite:///{work / 'record.db'}"
-    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "CLINIC_TZ")}
-    os.environ.update(DATABASE_URL=url, CLINIC_TZ=TZ)
+    url, cleanup = app_database("bench-record-")
     n_big = size(3_600 if quick else BIG, floor=SMALL)
     big_id, small_id = build_database(url, n_big, SMALL)
     big, small = record_page(big_id), record_page(small_id)
@@ -125,11 +146,4 @@ def record_page_case(quick: bool) -> Case:
     after_big, after_small = rerun_after_new_reading(engine, big, big_id), rerun_after_new_reading(engine, small, small_id)
     notes = [f"rerun just after a new reading is stored (chart rebuilt, not a figure): {n_big:,} readings "
              f"{after_big:.3f} s, {SMALL} readings {after_small:.3f} s, {after_big / after_small:.2f}x"]
-
-    def cleanup() -> None:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-        dispose(url)
-        shutil.rmtree(work, ignore_errors=True)
-
     return Case(project=big.run, baseline=small.run, cleanup=cleanup, notes=notes)

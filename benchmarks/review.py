@@ -3,11 +3,6 @@ and the Review page rerun on a 4-hour 1 Hz session against the same page on a 10
 
 from __future__ import annotations
 
-import logging
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,11 +10,10 @@ import plotly.io as pio
 from tsdownsample import MinMaxLTTBDownsampler
 
 from benchmarks.harness import Case, benchmark, size
-from benchmarks.record_page import APP, BIG, SMALL, TZ, build_database, session_vitals
+from benchmarks.record_page import BIG, SMALL, TZ, app_database, app_page, build_database, session_vitals
 from dashboard.core.chart import ReviewLayers, build_session_figure
 from dashboard.core.protocol import default_protocol
 from dashboard.core.roles import Actor
-from dashboard.store.db import dispose
 
 POINTS = 1_000_000
 VITALS = ("sbp", "dbp", "hr", "spo2")
@@ -82,18 +76,8 @@ def chart_case(quick: bool) -> Case:
 
 def review_page(session_id: int):
     """The Review page as a signed-in supervisor, first run done (caches warm, as after the first visit)."""
-    from streamlit.testing.v1 import AppTest
-
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["actor"] = SUPERVISOR
-    at.session_state["full_name"] = "Bench Supervisor"
-    at.session_state["review_session_id"] = session_id
-    at.switch_page("views/review.py")
-    at.run()
-    if at.exception:
-        raise RuntimeError(f"the Review page failed: {at.exception[0].message}")
-    return at
+    return app_page({"actor": SUPERVISOR, "full_name": "Bench Supervisor", "review_session_id": session_id},
+                    "views/review.py", "Review")
 
 
 @benchmark("review_page_rerun", "the same page on a 100-reading session",
@@ -101,20 +85,10 @@ def review_page(session_id: int):
            "(14,400 readings, quick 3,600; 3 corrections, 5 events, its alerts) against the same rerun on a "
            "100-reading session in the same SQLite database. Goal 2x.")
 def review_page_case(quick: bool) -> Case:
-    work = Path(tempfile.mkdtemp(prefix="bench-review-"))
-    url = f"sqlite:///{work / 'review.db'}"
-    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "CLINIC_TZ")}
-    os.environ.update(DATABASE_URL=url, CLINIC_TZ=TZ)
+    url, cleanup = app_database("bench-review-")
     n_big = size(3_600 if quick else BIG, floor=SMALL)
     big_id, small_id = build_database(url, n_big, SMALL)
     big, small = review_page(big_id), review_page(small_id)
-
-    def cleanup() -> None:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-        dispose(url)
-        shutil.rmtree(work, ignore_errors=True)
-
     return Case(project=big.run, baseline=small.run, cleanup=cleanup,
                 notes=[f"{n_big:,} readings against {SMALL}"])
 

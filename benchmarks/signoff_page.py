@@ -4,22 +4,18 @@ page on an identical session never signed."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
 
 from benchmarks.harness import Case, benchmark, size
-from benchmarks.record_page import BIG, NURSE, TZ, _add_session, record_page
+from benchmarks.record_page import BIG, NURSE, _add_session, app_database, record_page
 from dashboard.core.clock import utcnow
 from dashboard.core.roles import Actor
 from dashboard.store import readings as store_readings
 from dashboard.store import sessions as store_sessions
 from dashboard.store import signoffs as store_signoffs
-from dashboard.store.db import dispose, get_engine, migrate
+from dashboard.store.db import get_engine, migrate
 
 SUPERVISOR = Actor("bench-sup", "supervisor")
 ADDENDA = 10
@@ -48,19 +44,9 @@ def build(url: str, n: int) -> tuple[int, int]:
            "readings, quick 3,600) with 10 addenda: signature banner, addenda list, table marks and the sign-off "
            "panel's checks. Baseline: the nurse's rerun of an identical session never signed (no banner, no panel).")
 def signed_page_case(quick: bool) -> Case:
-    work = Path(tempfile.mkdtemp(prefix="bench-signed-"))
-    url = f"sqlite:///{work / 'signed.db'}"
-    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "CLINIC_TZ")}
-    os.environ.update(DATABASE_URL=url, CLINIC_TZ=TZ)
+    url, cleanup = app_database("bench-signed-")
     n = size(3_600 if quick else BIG, floor=100)
     signed_id, unsigned_id = build(url, n)
     signed, unsigned = record_page(signed_id, SUPERVISOR), record_page(unsigned_id, NURSE)
-
-    def cleanup() -> None:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-        dispose(url)
-        shutil.rmtree(work, ignore_errors=True)
-
     return Case(project=signed.run, baseline=unsigned.run, cleanup=cleanup,
                 notes=[f"{n:,} readings per session, {ADDENDA} addenda after the signature"])
