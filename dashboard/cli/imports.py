@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from dashboard.cli.common import add_as_option
 from dashboard.cli.common import zone as _zone
 
 IMPORT_EPILOG = """\
@@ -26,25 +27,43 @@ def add_commands(subparsers) -> None:
     where = imp.add_mutually_exclusive_group()
     where.add_argument("--session", metavar="CODE", help="import every row into this session (e.g. S-0001)")
     where.add_argument("--session-column", metavar="NAME", help="the column holding each row's session code")
-    imp.add_argument("--start", metavar="ISO-TIME",
-                     help="start of the recording, for elapsed times (e.g. 2026-11-02T09:00; no offset = --tz)")
-    imp.add_argument("--tz", metavar="ZONE", help="time zone of times without offset (default: CLINIC_TZ)")
-    order = imp.add_mutually_exclusive_group()
-    order.add_argument("--dayfirst", action="store_true", help="dates like 11/02/2026 are day/month")
-    order.add_argument("--monthfirst", action="store_true", help="dates like 11/02/2026 are month/day")
-    imp.add_argument("--map", metavar="FIELD=COLUMN", action="append", default=[],
-                     help="take FIELD from COLUMN (FIELD= to leave it out); fields: sbp, dbp, map, bp, art_sbp, "
-                          "art_dbp, art_map, art_bp, hr, spo2, rr, temp_c, temp_f, time, date, clock, elapsed, "
-                          "session, bp_method, note")
+    add_reading_options(imp)
     imp.add_argument("--dry-run", action="store_true", help="check and report only; store nothing")
     imp.add_argument("--json", action="store_true",
                      help="print one JSON object (the first 1,000 problems; problems_total and problems_by_reason "
                           "count them all)")
     imp.add_argument("--rejects", metavar="OUT.csv",
                      help="write every line with a problem to this CSV, as it was, with what was stored and why")
-    imp.add_argument("--as", dest="as_user", metavar="USERNAME",
-                     help="act as this existing account (default: the system)")
+    add_as_option(imp)
     imp.set_defaults(func=cmd_import)
+
+
+def add_reading_options(parser: argparse.ArgumentParser, for_action: str = "") -> None:
+    """The options that say how to read a vitals file's times and columns (`import`, `scenarios import`)."""
+    say = f"{for_action}: " if for_action else ""
+    parser.add_argument("--start", metavar="ISO-TIME",
+                        help=f"{say}start of the recording, for elapsed times (e.g. 2026-11-02T09:00; no offset = --tz)")
+    parser.add_argument("--tz", metavar="ZONE", help=f"{say}time zone of times without offset (default: CLINIC_TZ)")
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", action="store_true", help=f"{say}dates like 11/02/2026 are day/month")
+    order.add_argument("--monthfirst", action="store_true", help=f"{say}dates like 11/02/2026 are month/day")
+    parser.add_argument("--map", metavar="FIELD=COLUMN", action="append", default=[],
+                        help=f"{say}take FIELD from COLUMN (FIELD= to leave it out); fields: sbp, dbp, map, bp, "
+                             "art_sbp, art_dbp, art_map, art_bp, hr, spo2, rr, temp_c, temp_f, time, date, clock, "
+                             "elapsed, session, bp_method, note")
+
+
+def reading_options(args: argparse.Namespace, **more):
+    """The ImportOptions the reading options on the command line ask for (plus `more`, e.g. the session)."""
+    from dashboard.core.csvfile import ImportOptions
+    start = None
+    if args.start:
+        try:
+            start = datetime.fromisoformat(args.start)
+        except ValueError:
+            raise ValueError(f"--start {args.start!r} is not a date and time like 2026-11-02T09:00") from None
+    return ImportOptions(tz=_zone(args.tz), dayfirst=True if args.dayfirst else False if args.monthfirst else None,
+                         start=start, mapping=_mapping(args.map), **more)
 
 
 def _mapping(pairs: list[str]) -> dict[str, str | None]:
@@ -80,20 +99,11 @@ def _plain(text: object) -> str:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from dashboard.cli.common import engine as _engine
-    from dashboard.core.csvfile import ImportOptions
     from dashboard.services.imports import Imports
     path = Path(args.file)
     data = _read(path)  # before anything else: a missing file touches no database
     tz = _zone(args.tz)
-    start = None
-    if args.start:
-        try:
-            start = datetime.fromisoformat(args.start)
-        except ValueError:
-            raise ValueError(f"--start {args.start!r} is not a date and time like 2026-11-02T09:00") from None
-    options = ImportOptions(tz=tz, dayfirst=True if args.dayfirst else False if args.monthfirst else None,
-                            start=start, session=args.session, session_column=args.session_column,
-                            mapping=_mapping(args.map))
+    options = reading_options(args, session=args.session, session_column=args.session_column)
     engine = _engine()
     imports = Imports(engine, _actor(engine, args.as_user), tz)
     preview = imports.preview(data, file_name=path.name, options=options)

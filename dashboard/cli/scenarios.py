@@ -7,6 +7,7 @@ import json
 import math
 
 from dashboard.cli.common import acting, add_as_option, engine, plain
+from dashboard.cli.imports import add_reading_options
 
 SCENARIOS_EPILOG = """\
 list                          every scenario's newest version (--json: one object per scenario)
@@ -29,14 +30,7 @@ def add_commands(sub) -> None:
     parser.add_argument("--title", help="add, import: the scenario's title")
     parser.add_argument("--goal", help="add, import: its learning goal")
     parser.add_argument("--protocol", help="import: the protocol it runs under (default: the clinic default)")
-    parser.add_argument("--start", metavar="ISO-TIME",
-                        help="import: start of the recording, for elapsed times (e.g. 2026-11-02T09:00)")
-    parser.add_argument("--tz", metavar="ZONE", help="import: time zone of times without offset (default: CLINIC_TZ)")
-    order = parser.add_mutually_exclusive_group()
-    order.add_argument("--dayfirst", action="store_true", help="import: dates like 11/02/2026 are day/month")
-    order.add_argument("--monthfirst", action="store_true", help="import: dates like 11/02/2026 are month/day")
-    parser.add_argument("--map", metavar="FIELD=COLUMN", action="append", default=[],
-                        help="import: take FIELD from COLUMN (as for `import`)")
+    add_reading_options(parser, "import")
     parser.add_argument("--infusion-min", type=float, default=0.0,
                         help="import: the infusion starts this many minutes after the first reading (default 0)")
     add_as_option(parser)
@@ -112,23 +106,14 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from dashboard.cli.imports import _mapping, _read, _zone
-    from dashboard.core.csvfile import ImportOptions
+    from dashboard.cli.imports import _read, reading_options
     from dashboard.services.protocols import DEFAULT_NAME
     from dashboard.services.training import Training
     if not args.target:
         raise ValueError("scenarios import needs a FILE")
     path = Path(args.target)
     data = _read(path)  # before anything else: a missing file touches no database
-    start = None
-    if args.start:
-        from datetime import datetime
-        try:
-            start = datetime.fromisoformat(args.start)
-        except ValueError:
-            raise ValueError(f"--start {args.start!r} is not a date and time like 2026-11-02T09:00") from None
-    options = ImportOptions(tz=_zone(args.tz), dayfirst=True if args.dayfirst else False if args.monthfirst else None,
-                            start=start, mapping=_mapping(args.map))
+    options = reading_options(args)
     db = engine(with_scenarios=True)
     training = Training(db, acting(db, args.as_user))
     scenario = training.import_file(data, file_name=path.name, title=args.title or "", goal=args.goal or "",
