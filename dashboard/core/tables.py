@@ -99,25 +99,6 @@ def users_display(users: pd.DataFrame, tz: str, now: pd.Timestamp) -> pd.DataFra
     }, columns=["Username", "Full name", "Role", "Status", "Password", "Created", "Created by"])
 
 
-def sessions_display(sessions: list, counts: dict[int, int], waiting: dict[int, int], tz: str) -> pd.DataFrame:
-    """One row per session, as listed on the Sessions page; infusion times in the clinic's zone."""
-    def infusion(s) -> str:
-        start, stop = (_clinic_time(t, tz, "%H:%M") for t in (s.infusion_started_at, s.infusion_stopped_at))
-        return f"{start}–{stop}" if start and stop else (f"from {start}" if start else "not started")
-
-    return pd.DataFrame({
-        "Session": [s.code for s in sessions],
-        "Patient": [s.patient_code for s in sessions],
-        "Date": [f"{s.session_date:%Y-%m-%d}" for s in sessions],
-        "Infusion #": [s.infusion_number for s in sessions],
-        "Infusion": [infusion(s) for s in sessions],
-        "Status": [s.status for s in sessions],
-        "Readings": [counts.get(s.id, 0) for s in sessions],
-        "Alerts to acknowledge": [waiting.get(s.id, 0) for s in sessions],
-        "Protocol": [s.protocol for s in sessions],
-    })
-
-
 def audit_display(entries: pd.DataFrame, session_codes: dict[int, str], tz: str) -> pd.DataFrame:
     """Audit entries as read on the Audit log page: who, when (clinic zone), what, and a short summary of the
     change; the full before and after stay in the entries themselves."""

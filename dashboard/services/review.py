@@ -14,7 +14,6 @@ from dashboard.core.review import SessionReview
 from dashboard.core.review_summary import ReviewSummary, summarise
 from dashboard.core.roles import Actor
 from dashboard.core.sessions import Session
-from dashboard.core.signoff import Signoff
 from dashboard.core.versions import in_force
 from dashboard.services.protocols import resolve
 from dashboard.store import alerts as store_alerts
@@ -72,11 +71,6 @@ class Review:
 
     def summary(self, session_id: int) -> ReviewSummary:
         return self.load(session_id).summary
-
-    def signoffs(self, session_id: int) -> list[Signoff]:
-        """The session's signatures, oldest first, read-only."""
-        self.actor.require("session.read")
-        return store_signoffs.session_signoffs(self.engine, session_id)
 
     def csv(self, session_id: int) -> str:
         """The readings in force in the import template's columns; text a spreadsheet would run is neutralised."""

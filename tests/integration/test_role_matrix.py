@@ -297,8 +297,6 @@ MATRIX: dict[str, Row] = {
                        and w.ids["high event"] in got.alert_events["id"].tolist()),
     "Review.summary": Row(lambda w, who: Review(w.engine, who).summary(w.ids["S-0001"]), CLINICAL,
                           lambda w, who, got: got.peaks["sbp"].value == 196 and got.alerts.unacknowledged_high >= 1),
-    "Review.signoffs": Row(lambda w, who: Review(w.engine, who).signoffs(w.ids["S-0001"]), CLINICAL,
-                           lambda w, who, got: got == []),
     "Review.csv": Row(lambda w, who: Review(w.engine, who).csv(w.ids["S-0001"]), CLINICAL,
                       lambda w, who, got: got.count("\nS-0001,") == 3),
     "Review.fhir": Row(lambda w, who: Review(w.engine, who).fhir(w.ids["S-0001"]), CLINICAL,

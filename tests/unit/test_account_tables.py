@@ -5,7 +5,7 @@ import json
 import pandas as pd
 
 from dashboard.core.audit_summary import change_summary
-from dashboard.core.tables import audit_display, sessions_display, users_display
+from dashboard.core.tables import audit_display, users_display
 
 TZ = "America/New_York"
 T = pd.Timestamp("2026-11-02 14:05:09", tz="UTC")
@@ -54,18 +54,3 @@ def test_users_show_their_state_in_words():
     table = users_display(users, TZ, now=T).set_index("Username")
     assert table["Status"].tolist() == ["active", "disabled", "locked until 09:10"]
     assert table.loc["ana", "Password"] == "must change at sign-in" and table.loc["ana", "Created"] == "2026-11-02 09:05"
-
-
-def test_sessions_show_infusion_times_in_the_clinic_zone():
-    from datetime import date
-
-    from dashboard.store.sessions import Session
-    base = dict(patient_id=1, patient_code="P-1", session_date=date(2026, 11, 2), infusion_number=1,
-                protocol="IV ketamine clinic default", planned_dose_mg=None, weight_kg=None, discharged_at=None)
-    done = Session(id=1, code="S-0001", infusion_started_at=T.to_pydatetime(),
-                   infusion_stopped_at=(T + pd.Timedelta(minutes=40)).to_pydatetime(), status="recovery", **base)
-    waiting = Session(id=2, code="S-0002", infusion_started_at=None, infusion_stopped_at=None, status="open", **base)
-    table = sessions_display([done, waiting], {1: 15}, {1: 2}, TZ)
-    assert table["Infusion"].tolist() == ["09:05–09:45", "not started"]
-    assert table["Readings"].tolist() == [15, 0] and table["Alerts to acknowledge"].tolist() == [2, 0]
-    assert table["Date"].tolist() == ["2026-11-02", "2026-11-02"]
