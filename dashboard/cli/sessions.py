@@ -70,6 +70,14 @@ def add_commands(sub) -> None:
         add_as_option(parser)
         parser.set_defaults(func=cmd_step)
 
+    move = steps.add_parser("move", help="move a session that has not been discharged to another chair")
+    move.add_argument("code", metavar="CODE", help="session code (S-0042) or id")
+    target = move.add_mutually_exclusive_group(required=True)
+    target.add_argument("--chair", metavar="NAME", help="the chair it moves to (free now; see `chairs list`)")
+    target.add_argument("--no-chair", action="store_true", help="it leaves its chair for none")
+    add_as_option(move)
+    move.set_defaults(func=cmd_move)
+
     event = steps.add_parser("event", help="record a side effect, a MOAA/S sedation or a CADSS dissociation score")
     event.add_argument("code", metavar="CODE", help="session code (S-0042) or id")
     event.add_argument("--kind", required=True, choices=list(KINDS))
@@ -287,6 +295,15 @@ def cmd_step(args: argparse.Namespace) -> int:
     moment = getattr(records.session(session.id), field)
     print(plain(f"{session.code}: {done} at {_local(moment, records.tz)}"))
     _new_alerts(records)
+    return 0
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    records = _records(args)
+    session = find_session(records, args.code)
+    records.place_in_chair(session.id, None if args.no_chair else args.chair)
+    chair = records.session(session.id).chair
+    print(plain(f"{session.code}: in {chair}" if chair else f"{session.code}: in no chair"))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The chair a session starts in: chosen beside the Start infusion button, among the chairs free now."""
+"""The chair a session runs in: chosen beside the Start infusion button, or changed while it runs (the patient
+moved), among the chairs free now."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import streamlit as st
 
 from dashboard.services.chairs import Chairs
 from dashboard.services.records import Records
+from dashboard.store.errors import StoreError
+from dashboard.store.sessions import Session
 
 CHAIR_KEY = "start_chair"
+MOVE_KEY = "move_chair"
 NO_CHAIR = "No chair"
 
 
@@ -30,3 +34,36 @@ def start_in_chosen_chair(rec: Records):
         chosen = st.session_state.get(CHAIR_KEY)
         rec.start_infusion(session_id, chair=None if chosen in (None, NO_CHAIR) else chosen)
     return start
+
+
+def chair_move(rec: Records, session: Session) -> None:
+    """While the session has not left: move it to a free chair (or to none), audited; the board follows."""
+    chairs = Chairs(rec.engine, rec.actor).list()
+    if not chairs or not rec.actor.can("session.infusion"):
+        return
+    options = [c.name for c in chairs if c.session_code is None]
+    if session.chair:
+        options.append(NO_CHAIR)
+    if not options:
+        return
+    if st.session_state.get(MOVE_KEY) not in options:
+        st.session_state.pop(MOVE_KEY, None)
+
+    def move() -> None:
+        chosen = st.session_state.get(MOVE_KEY)
+        if chosen is None:
+            st.session_state["flash_error"] = "Choose the chair the patient moved to."
+            return
+        try:
+            rec.place_in_chair(session.id, None if chosen == NO_CHAIR else chosen)
+        except StoreError as error:
+            st.session_state["flash_error"] = str(error)
+        else:
+            st.session_state.pop(MOVE_KEY, None)
+            st.session_state["flash"] = f"{session.code} is now in {'no chair' if chosen == NO_CHAIR else chosen}."
+
+    with st.expander(f"Move to another chair (now: {session.chair or 'no chair'})"):
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        left.selectbox("Move to", options, key=MOVE_KEY, index=None, placeholder="Choose the chair…",
+                       help="Free chairs only; the one it leaves is free at once.")
+        right.button("Move", on_click=move)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.chair_picker import chair_select, start_in_chosen_chair
+from dashboard.components.chair_picker import chair_move, chair_select, start_in_chosen_chair
 from dashboard.components.alert_panel import alert_list, banner, toast_new
 from dashboard.components.context import records, require
 from dashboard.components.memo import memo
@@ -133,6 +133,8 @@ def _infusion_controls(rec: Records, session: Session) -> None:
         cols[3].button("Discharge", on_click=_discharge, args=(rec, session.id, False))
     elif session.discharged_at is not None:
         cols[3].metric("Discharged", _local(session.discharged_at, rec.tz))
+    if session.infusion_started_at is not None and session.discharged_at is None:
+        chair_move(rec, session)
     _discharge_panel(rec, session)
 
 

@@ -134,3 +134,21 @@ def test_chairs_commands_list_add_retire_and_refuse_a_nurse(clinic, run):
     board = json.loads(run("board", "--json", url=url, tz=TZ).stdout)["tiles"]
     assert [(t["session"], t["chair"]) for t in board] == [("S-0001", "Chair 2"), ("S-0003", "Chair 4"),
                                                            ("S-0002", "Chair 10")]
+
+
+def test_sessions_move_changes_the_chair_audited_and_refuses_a_taken_one(clinic, run):
+    engine, records, ids = clinic
+    url = engine.url.render_as_string(hide_password=False)
+    refused = run("sessions", "move", "S-0001", "--chair", "Chair 10", url=url, tz=TZ)
+    assert refused.returncode == 1 and "Chair 10 is taken by S-0002" in refused.stderr
+    assert records.session(ids["S-0001"]).chair == "Chair 2"
+    moved = run("sessions", "move", "S-0001", "--chair", "chair 1", url=url, tz=TZ)
+    assert (moved.returncode, moved.stdout.strip()) == (0, "S-0001: in Chair 1")
+    assert run("sessions", "move", "S-0002", "--no-chair", url=url, tz=TZ).stdout.strip() == "S-0002: in no chair"
+    board = json.loads(run("board", "--json", url=url, tz=TZ).stdout)["tiles"]
+    assert [(t["session"], t["chair"]) for t in board if t["session"] in ("S-0001", "S-0002")] == [
+        ("S-0001", "Chair 1"), ("S-0002", None)]
+    from dashboard.services.audit_trail import audit_entries
+    changes = audit_entries(engine, SYSTEM_ACTOR, action="session.chair")  # newest first
+    assert [(json.loads(b), json.loads(a)) for b, a in zip(changes["before"], changes["after"], strict=True)] == [
+        ({"chair": "Chair 10"}, {"chair": None}), ({"chair": "Chair 2"}, {"chair": "Chair 1"})]

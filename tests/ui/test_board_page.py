@@ -67,3 +67,23 @@ def test_starting_an_infusion_places_the_session_in_the_chosen_free_chair(app_en
     started = Records(app_env, SYSTEM_ACTOR, TZ).session(ids["S-0003"])
     assert (started.status, started.chair) == ("infusing", "Chair 3")
     assert any("Chair 3" in c.value for c in at.caption)
+
+
+def test_a_patient_moved_to_another_chair_moves_on_the_board_and_frees_the_chair(app_env):
+    ids = clinic(app_env)
+    at = open_app(session_id=ids["S-0001"], user="ana", role="nurse")
+    assert any(e.label == "Move to another chair (now: Chair 1)" for e in at.expander)
+    move = next(s for s in at.selectbox if s.label == "Move to")
+    assert move.options == ["Chair 3", "No chair"] and move.value is None  # Chair 2 is taken
+    button(at, "Move").click().run()
+    assert "Choose the chair the patient moved to." in [e.value for e in at.error]
+    assert Records(app_env, SYSTEM_ACTOR, TZ).session(ids["S-0001"]).chair == "Chair 1"
+    next(s for s in at.selectbox if s.label == "Move to").set_value("Chair 3").run()
+    button(at, "Move").click().run()
+    assert "S-0001 is now in Chair 3." in [s.value for s in at.success]
+    assert Records(app_env, SYSTEM_ACTOR, TZ).session(ids["S-0001"]).chair == "Chair 3"
+    assert any(e.label == "Move to another chair (now: Chair 3)" for e in at.expander)
+    at.switch_page(str(VIEWS / "board.py")).run()
+    texts = [m.value for m in at.markdown]
+    assert "**Chair 3** · S-0001 · P-1" in texts
+    assert any("Free chairs: Chair 1" in c.value for c in at.caption)
