@@ -13,7 +13,7 @@ SCENARIOS_EPILOG = """\
 list                          every scenario's newest version (--json: one object per scenario)
 show CODE [--version N]       one scenario; --json includes its readings, events and decision points
 add --from-session CODE --title T --goal G
-                              a de-identified scenario from a discharged or signed session (supervisors)
+                              a de-identified scenario from a discharged or signed session (trainers, supervisors)
 import FILE --title T --goal G [--start ISO-TIME] [--protocol NAME] [--infusion-min M]
                               a scenario from any vitals CSV the importer reads (as `import` reads it)"""
 

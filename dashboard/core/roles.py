@@ -25,7 +25,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scenario.train": frozenset({"trainee", "trainer", "supervisor"}),
     "scenario.results": frozenset({"trainer", "supervisor"}),  # every trainee's results, the class summary
     "scenario.edit": frozenset({"trainer", "supervisor"}),  # import a file as a scenario, save a new version
-    "scenario.from_session": frozenset({"supervisor"}),  # turn a finished session into a de-identified scenario
+    # Turn a finished (discharged or signed) session into a de-identified scenario: the session is chosen by its
+    # code and date only; what the trainer then sees is the scenario, never the session's record.
+    "scenario.from_session": frozenset({"trainer", "supervisor"}),
     "users.manage": frozenset({"admin"}),
     "chair.read": frozenset({"nurse", "supervisor", "admin"}),
     "chair.manage": frozenset({"supervisor", "admin"}),

@@ -1,5 +1,5 @@
 """Scenarios page (trainers, supervisors): the library with each scenario's decision points, the class summary,
-new versions, and new scenarios from a vitals file or (supervisors) a finished session, de-identified."""
+new versions, and new scenarios from a vitals file or a finished session, de-identified."""
 
 from __future__ import annotations
 

@@ -376,12 +376,12 @@ MATRIX: dict[str, Row] = {
                                    lambda w, who, got: got == [DEFAULT, ESKETAMINE]),
     "Training.history": Row(lambda w, who: Training(w.engine, who).history("TR-004"), TRAINERS,
                             lambda w, who, got: got["version"].tolist() == [1]),
-    "Training.source_sessions": Row(lambda w, who: Training(w.engine, who).source_sessions(), PROTOCOL_EDIT,
+    "Training.source_sessions": Row(lambda w, who: Training(w.engine, who).source_sessions(), TRAINERS,
                                     lambda w, who, got: [code for code, _ in got] == ["S-0003"]),
     "Training.add_from_session": Row(
         lambda w, who: Training(w.engine, who).add_from_session("S-0003", title="A calm one", goal="watch"),
-        PROTOCOL_EDIT, both(lambda w, who, got: Training(w.engine, SYSTEM_ACTOR).scenario(got.code).title
-                            == "A calm one", "scenario.create"), writes=True, note="supervisors only"),
+        TRAINERS, both(lambda w, who, got: Training(w.engine, SYSTEM_ACTOR).scenario(got.code).title
+                       == "A calm one", "scenario.create"), writes=True),
     "Training.import_file": Row(
         lambda w, who: Training(w.engine, who).import_file(csv_file(w), file_name="chair.csv", title="From a file",
                                                            goal="watch", protocol=DEFAULT),
