@@ -81,7 +81,7 @@ def test_add_from_a_discharged_session_keeps_no_identifying_value(run, clinic):
 def test_a_refused_add_is_one_line_and_stores_nothing(run, clinic):
     url, engine = clinic
     before = [s.code for s in Training(engine, SYSTEM_ACTOR).scenarios()]
-    for args, message in ((("--as", "tia"), "a trainer may not scenario: from session"),
+    for args, message in ((("--as", "tim"), "a trainee may not scenario: from session"),
                           ((), "may not name the patient or the session")):
         title = "P-CLI-77 again" if not args else "A peak"
         done = run("scenarios", "add", "--from-session", "S-0077", "--title", title, "--goal", "g", *args, url=url)
