@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, exists, func, insert, select
+from sqlalchemy import Connection, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
@@ -177,6 +177,16 @@ def reading_versions(bind: Bind, reading_ids: list[int]) -> pd.DataFrame:
     query = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.id.in_(reading_ids))
     with connect(bind) as conn:
         return pd.DataFrame(conn.execute(query).all(), columns=list(FRAME_COLUMNS))
+
+
+def reading_fields(bind: Bind, reading_id: int) -> dict:
+    """One version's stored fields that hold a value (what the audit log keeps of it); empty if none."""
+    with connect(bind) as conn:
+        row = conn.execute(_VERSION_BY_ID, {"reading_id": reading_id}).first()
+    return {} if row is None else {k: v for k, v in row._mapping.items() if v is not None}
+
+
+_VERSION_BY_ID = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.id == bindparam("reading_id"))
 
 
 def sessions_readings(bind: Bind, session_ids: list[int]) -> pd.DataFrame:
