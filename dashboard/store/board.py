@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from threading import Lock
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select
 
 from dashboard.core.vitals import VITAL_KEYS
 from dashboard.store.db import Bind, driver_rows
@@ -84,21 +84,28 @@ _compiled_lock = Lock()
 
 def _statement(dialect) -> tuple[str, list]:
     """The query compiled once per dialect (it is polled every few seconds by every open board): its SQL and
-    its parameters in order, 'today' standing for the clinic's date."""
+    its parameters in order, 'today' standing for the clinic's date. The query's constants (LIMIT 1, the
+    priorities, the ranks) are written into the SQL: only the date is bound, so PostgreSQL can keep one plan
+    for the prepared statement instead of planning the query again on every poll (planning it costs as much
+    as running it), which it must do while a LIMIT is a parameter."""
     with _compiled_lock:
         found = _compiled.get(dialect.name)
         if found is None:
-            compiled = board_query(bindparam("today", value=date(2000, 1, 1), type_=Date)).compile(
-                dialect=dialect, compile_kwargs={"render_postcompile": True})
-            order = list(compiled.positiontup) if compiled.positional else list(compiled.params)
+            compiled = board_query(_PLACEHOLDER_DAY).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
             sql = str(compiled)
+            day = f"'{_PLACEHOLDER_DAY.isoformat()}'"
+            assert sql.count(day) == 1, "the board's query no longer names the clinic's date once"
+            sql = sql.replace(day, "?" if dialect.paramstyle == "qmark" else "%(today)s")
             if dialect.name == "sqlite":
                 # SQLite's statistics know how many statuses there are, not how few sessions are running: told
                 # nothing, it scans every session ever held instead of the few in the (status, day) index
                 assert sql.count(_SESSIONS_FROM) == 1, "the board's sessions are no longer read in one place"
                 sql = sql.replace(_SESSIONS_FROM, "FROM sessions INDEXED BY ix_sessions_status_date \nWHERE")
-            found = _compiled[dialect.name] = (sql, [(name, compiled.params[name]) for name in order])
+            found = _compiled[dialect.name] = (sql, [("today", None)])
         return found
+
+
+_PLACEHOLDER_DAY = date(1900, 1, 2)  # stands for the clinic's date while compiling; replaced by its parameter
 
 
 def _utc(value) -> datetime | None:
