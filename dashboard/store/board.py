@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from threading import Lock
 
-from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select, true
 
 from dashboard.core.vitals import VITAL_KEYS
 from dashboard.store.db import Bind, driver_rows
@@ -55,9 +55,14 @@ def _unpack(packed: int) -> tuple[int, int, int]:
     return packed % 1000, packed // 1_000_000, packed // 1000 % 1000
 
 
-def board_query(today):
+def board_query(today, *, lateral: bool = False):
     """The board's statement; today: the clinic's date, or a bind parameter standing for it. Everything per
-    session is a correlated lookup by index, driven from the (status, session_date) index of sessions."""
+    session is a lookup by index, driven from the (status, session_date) index of sessions. lateral (where
+    the database has LATERAL, PostgreSQL): each session's newest reading and newest blood pressure are read
+    in the same index walk that finds them, and the patient and chair joined once, instead of a correlated
+    sub-plan finding an id and a second lookup fetching its row."""
+    if lateral:
+        return _lateral_query(today)
     patient = select(patients.c.code).where(patients.c.id == sessions.c.patient_id).scalar_subquery()
     chair = select(chairs.c.name).where(chairs.c.id == sessions.c.chair_id).scalar_subquery()
     base = (select(sessions.c.id.label("session_id"), sessions.c.code, patient.label("patient"),
@@ -76,6 +81,32 @@ def board_query(today):
             .outerjoin(bp, bp.c.id == base.c.bp_id))
 
 
+def _newest_row(name: str, columns: tuple[str, ...], *where):
+    """A session's newest reading in force that satisfies `where`, its `columns`, as a LATERAL subquery."""
+    r, successor = readings.alias("r"), readings.alias("successor")
+    return (select(*[r.c[c] for c in columns])
+            .where(r.c.session_id == sessions.c.id, ~r.c.entered_in_error,
+                   ~exists().where(successor.c.supersedes_id == r.c.id), *[w(r) for w in where])
+            .order_by(r.c.measured_at.desc()).limit(1).lateral(name))
+
+
+def _lateral_query(today):
+    latest = _newest_row("latest", ("measured_at", *VITAL_KEYS))
+    bp = _newest_row("bp", ("measured_at", "sbp", "dbp"), lambda r: r.c.sbp.isnot(None))
+    return (select(sessions.c.id.label("session_id"), sessions.c.code, patients.c.code.label("patient"),
+                   sessions.c.status, sessions.c.session_date, chairs.c.name.label("chair"),
+                   sessions.c.protocol_version_id, sessions.c.infusion_started_at, sessions.c.infusion_stopped_at,
+                   latest.c.measured_at.label("latest_at"), *[latest.c[k] for k in VITAL_KEYS],
+                   bp.c.measured_at.label("bp_at"), bp.c.sbp.label("bp_sbp"), bp.c.dbp.label("bp_dbp"),
+                   _alert_state().cast(Integer).label("alert_state"))
+            .select_from(sessions)
+            .outerjoin(patients, patients.c.id == sessions.c.patient_id)
+            .outerjoin(chairs, chairs.c.id == sessions.c.chair_id)
+            .outerjoin(latest, true())
+            .outerjoin(bp, true())
+            .where(_on_board(today)))
+
+
 _SESSIONS_FROM = "FROM sessions \nWHERE"
 _TIMES = ("infusion_started_at", "infusion_stopped_at", "latest_at", "bp_at")
 _compiled: dict[str, tuple[str, list]] = {}
@@ -91,7 +122,8 @@ def _statement(dialect) -> tuple[str, list]:
     with _compiled_lock:
         found = _compiled.get(dialect.name)
         if found is None:
-            compiled = board_query(_PLACEHOLDER_DAY).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            query = board_query(_PLACEHOLDER_DAY, lateral=dialect.name == "postgresql")
+            compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
             sql = str(compiled)
             day = f"'{_PLACEHOLDER_DAY.isoformat()}'"
             assert sql.count(day) == 1, "the board's query no longer names the clinic's date once"
