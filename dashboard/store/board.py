@@ -140,18 +140,15 @@ def _statement(dialect) -> tuple[str, list]:
 _PLACEHOLDER_DAY = date(1900, 1, 2)  # stands for the clinic's date while compiling; replaced by its parameter
 
 
-def _utc(value) -> datetime | None:
-    """Aware UTC from the driver's naive UTC (PostgreSQL: a datetime; SQLite: its text)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return datetime.fromisoformat(value + "+00:00")
-    return value.replace(tzinfo=timezone.utc)
+_KEYS = (*COLUMNS[:-1], "active_rank", "unacked_high", "unacked_medium")
+_TIME_AT = tuple(COLUMNS.index(k) for k in _TIMES)
+_DATE_AT = COLUMNS.index("session_date")
 
 
 def board_rows(bind: Bind, today: date) -> list[dict]:
     """One dict per session on the board (in no particular order; core.board orders them): COLUMNS, with
-    alert_state read as active_rank, unacked_high and unacked_medium."""
+    alert_state read as active_rank, unacked_high and unacked_medium; times aware UTC (the driver gives naive
+    UTC: PostgreSQL a datetime, SQLite its text)."""
     dialect = bind.dialect
     sql, params = _statement(dialect)
     values = [today.isoformat() if name == "today" else value for name, value in params]
@@ -159,13 +156,17 @@ def board_rows(bind: Bind, today: date) -> list[dict]:
         {name: value for (name, _), value in zip(params, values, strict=True)}
     with driver_rows(bind, sql, given) as rows:
         rows = list(rows)
+    utc, text, parse = timezone.utc, dialect.name == "sqlite", datetime.fromisoformat
     found = []
     for row in rows:
-        item = dict(zip(COLUMNS, row, strict=True))
-        item["active_rank"], item["unacked_high"], item["unacked_medium"] = _unpack(item.pop("alert_state"))
-        for key in _TIMES:
-            item[key] = _utc(item[key])
-        if isinstance(item["session_date"], str):
-            item["session_date"] = date.fromisoformat(item["session_date"])
-        found.append(item)
+        item = list(row)
+        packed = int(item.pop() or 0)  # alert_state, the last column
+        for i in _TIME_AT:
+            moment = item[i]
+            if moment is not None:
+                item[i] = (parse(moment) if text else moment).replace(tzinfo=utc)
+        if isinstance(item[_DATE_AT], str):
+            item[_DATE_AT] = date.fromisoformat(item[_DATE_AT])
+        item += _unpack(packed)
+        found.append(dict(zip(_KEYS, item, strict=True)))
     return found
