@@ -163,8 +163,8 @@ def board_rows(bind: Bind, today: date) -> list[dict]:
         packed = int(item.pop() or 0)  # alert_state, the last column
         for i in _TIME_AT:
             moment = item[i]
-            if moment is not None:
-                item[i] = (parse(moment) if text else moment).replace(tzinfo=utc)
+            if moment is not None:  # text parsed with its offset: replace() costs more than the parse
+                item[i] = parse(moment + "+00:00") if text else moment.replace(tzinfo=utc)
         if isinstance(item[_DATE_AT], str):
             item[_DATE_AT] = date.fromisoformat(item[_DATE_AT])
         item += _unpack(packed)
