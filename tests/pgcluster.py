@@ -17,7 +17,9 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 SETTINGS = ("-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={dir} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+            "-c max_connections=200")
+# Throwaway data need not survive a crash; a figure of many writers commits as a clinic's server does (durable=True).
+NOT_DURABLE = " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 
 
 class PostgresUnavailable(RuntimeError):
@@ -50,11 +52,13 @@ class PgCluster:
 
     With TEST_POSTGRES_URL set (an existing server's superuser URL) nothing is started:
     databases are made there, and stop() drops the ones this object created.
+    durable: fsync and synchronous commit on, as a clinic's server runs (a started cluster only).
     """
 
-    def __init__(self, admin_url: str | None = None) -> None:
+    def __init__(self, admin_url: str | None = None, *, durable: bool = False) -> None:
         admin_url = admin_url if admin_url is not None else os.environ.get("TEST_POSTGRES_URL") or None
         self._created: list[str] = []
+        self._durable = durable
         self._watchdog: subprocess.Popen | None = None
         self.dir: Path | None = None
         if admin_url:
@@ -90,7 +94,7 @@ class PgCluster:
             self._admin = make_url(f"postgresql://postgres@127.0.0.1:{self.port}/postgres")
             try:
                 self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "start",
-                          "-o", SETTINGS.format(port=self.port, dir=self.dir))
+                          "-o", SETTINGS.format(port=self.port, dir=self.dir) + ("" if self._durable else NOT_DURABLE))
                 break
             except PostgresUnavailable:
                 if attempt == 2:

@@ -45,8 +45,7 @@ class DischargeRefused(Conflict):
 
 
 def _reading_snapshot(conn, reading_id: int) -> dict:
-    frame = store_readings.reading_versions(conn, [reading_id])
-    return frame.iloc[0].dropna().to_dict() if len(frame) else {}
+    return store_readings.reading_fields(conn, reading_id)
 
 
 class Records:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 from sqlalchemy import func, insert, select, update
@@ -56,6 +57,12 @@ def sessions_with_alerts(bind: Bind, session_ids: list[int]) -> set[int]:
 
 def no_events() -> pd.DataFrame:
     """What sync's raised_events holds when nothing was raised."""
+    return _no_events().copy()
+
+
+@cache
+def _no_events() -> pd.DataFrame:
+    # built once: most saves raise nothing, and building it costs more than the rest of their alert check
     empty = pd.DataFrame({c: pd.Series(dtype="int64" if c in ("id", "session_id") else object) for c in EVENT_COLUMNS})
     return _event_rows(empty, pd.DataFrame(columns=list(ALERT_COLUMNS)))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from threading import Lock
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select, true
 
 from dashboard.core.vitals import VITAL_KEYS
 from dashboard.store.db import Bind, driver_rows
@@ -55,9 +55,14 @@ def _unpack(packed: int) -> tuple[int, int, int]:
     return packed % 1000, packed // 1_000_000, packed // 1000 % 1000
 
 
-def board_query(today):
+def board_query(today, *, lateral: bool = False):
     """The board's statement; today: the clinic's date, or a bind parameter standing for it. Everything per
-    session is a correlated lookup by index, driven from the (status, session_date) index of sessions."""
+    session is a lookup by index, driven from the (status, session_date) index of sessions. lateral (where
+    the database has LATERAL, PostgreSQL): each session's newest reading and newest blood pressure are read
+    in the same index walk that finds them, and the patient and chair joined once, instead of a correlated
+    sub-plan finding an id and a second lookup fetching its row."""
+    if lateral:
+        return _lateral_query(today)
     patient = select(patients.c.code).where(patients.c.id == sessions.c.patient_id).scalar_subquery()
     chair = select(chairs.c.name).where(chairs.c.id == sessions.c.chair_id).scalar_subquery()
     base = (select(sessions.c.id.label("session_id"), sessions.c.code, patient.label("patient"),
@@ -76,6 +81,32 @@ def board_query(today):
             .outerjoin(bp, bp.c.id == base.c.bp_id))
 
 
+def _newest_row(name: str, columns: tuple[str, ...], *where):
+    """A session's newest reading in force that satisfies `where`, its `columns`, as a LATERAL subquery."""
+    r, successor = readings.alias("r"), readings.alias("successor")
+    return (select(*[r.c[c] for c in columns])
+            .where(r.c.session_id == sessions.c.id, ~r.c.entered_in_error,
+                   ~exists().where(successor.c.supersedes_id == r.c.id), *[w(r) for w in where])
+            .order_by(r.c.measured_at.desc()).limit(1).lateral(name))
+
+
+def _lateral_query(today):
+    latest = _newest_row("latest", ("measured_at", *VITAL_KEYS))
+    bp = _newest_row("bp", ("measured_at", "sbp", "dbp"), lambda r: r.c.sbp.isnot(None))
+    return (select(sessions.c.id.label("session_id"), sessions.c.code, patients.c.code.label("patient"),
+                   sessions.c.status, sessions.c.session_date, chairs.c.name.label("chair"),
+                   sessions.c.protocol_version_id, sessions.c.infusion_started_at, sessions.c.infusion_stopped_at,
+                   latest.c.measured_at.label("latest_at"), *[latest.c[k] for k in VITAL_KEYS],
+                   bp.c.measured_at.label("bp_at"), bp.c.sbp.label("bp_sbp"), bp.c.dbp.label("bp_dbp"),
+                   _alert_state().cast(Integer).label("alert_state"))
+            .select_from(sessions)
+            .outerjoin(patients, patients.c.id == sessions.c.patient_id)
+            .outerjoin(chairs, chairs.c.id == sessions.c.chair_id)
+            .outerjoin(latest, true())
+            .outerjoin(bp, true())
+            .where(_on_board(today)))
+
+
 _SESSIONS_FROM = "FROM sessions \nWHERE"
 _TIMES = ("infusion_started_at", "infusion_stopped_at", "latest_at", "bp_at")
 _compiled: dict[str, tuple[str, list]] = {}
@@ -84,35 +115,40 @@ _compiled_lock = Lock()
 
 def _statement(dialect) -> tuple[str, list]:
     """The query compiled once per dialect (it is polled every few seconds by every open board): its SQL and
-    its parameters in order, 'today' standing for the clinic's date."""
+    its parameters in order, 'today' standing for the clinic's date. The query's constants (LIMIT 1, the
+    priorities, the ranks) are written into the SQL: only the date is bound, so PostgreSQL can keep one plan
+    for the prepared statement instead of planning the query again on every poll (planning it costs as much
+    as running it), which it must do while a LIMIT is a parameter."""
     with _compiled_lock:
         found = _compiled.get(dialect.name)
         if found is None:
-            compiled = board_query(bindparam("today", value=date(2000, 1, 1), type_=Date)).compile(
-                dialect=dialect, compile_kwargs={"render_postcompile": True})
-            order = list(compiled.positiontup) if compiled.positional else list(compiled.params)
+            query = board_query(_PLACEHOLDER_DAY, lateral=dialect.name == "postgresql")
+            compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
             sql = str(compiled)
+            day = f"'{_PLACEHOLDER_DAY.isoformat()}'"
+            assert sql.count(day) == 1, "the board's query no longer names the clinic's date once"
+            sql = sql.replace(day, "?" if dialect.paramstyle == "qmark" else "%(today)s")
             if dialect.name == "sqlite":
                 # SQLite's statistics know how many statuses there are, not how few sessions are running: told
                 # nothing, it scans every session ever held instead of the few in the (status, day) index
                 assert sql.count(_SESSIONS_FROM) == 1, "the board's sessions are no longer read in one place"
                 sql = sql.replace(_SESSIONS_FROM, "FROM sessions INDEXED BY ix_sessions_status_date \nWHERE")
-            found = _compiled[dialect.name] = (sql, [(name, compiled.params[name]) for name in order])
+            found = _compiled[dialect.name] = (sql, [("today", None)])
         return found
 
 
-def _utc(value) -> datetime | None:
-    """Aware UTC from the driver's naive UTC (PostgreSQL: a datetime; SQLite: its text)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return datetime.fromisoformat(value + "+00:00")
-    return value.replace(tzinfo=timezone.utc)
+_PLACEHOLDER_DAY = date(1900, 1, 2)  # stands for the clinic's date while compiling; replaced by its parameter
+
+
+_KEYS = (*COLUMNS[:-1], "active_rank", "unacked_high", "unacked_medium")
+_TIME_AT = tuple(COLUMNS.index(k) for k in _TIMES)
+_DATE_AT = COLUMNS.index("session_date")
 
 
 def board_rows(bind: Bind, today: date) -> list[dict]:
     """One dict per session on the board (in no particular order; core.board orders them): COLUMNS, with
-    alert_state read as active_rank, unacked_high and unacked_medium."""
+    alert_state read as active_rank, unacked_high and unacked_medium; times aware UTC (the driver gives naive
+    UTC: PostgreSQL a datetime, SQLite its text)."""
     dialect = bind.dialect
     sql, params = _statement(dialect)
     values = [today.isoformat() if name == "today" else value for name, value in params]
@@ -120,13 +156,17 @@ def board_rows(bind: Bind, today: date) -> list[dict]:
         {name: value for (name, _), value in zip(params, values, strict=True)}
     with driver_rows(bind, sql, given) as rows:
         rows = list(rows)
+    utc, text, parse = timezone.utc, dialect.name == "sqlite", datetime.fromisoformat
     found = []
     for row in rows:
-        item = dict(zip(COLUMNS, row, strict=True))
-        item["active_rank"], item["unacked_high"], item["unacked_medium"] = _unpack(item.pop("alert_state"))
-        for key in _TIMES:
-            item[key] = _utc(item[key])
-        if isinstance(item["session_date"], str):
-            item["session_date"] = date.fromisoformat(item["session_date"])
-        found.append(item)
+        item = list(row)
+        packed = int(item.pop() or 0)  # alert_state, the last column
+        for i in _TIME_AT:
+            moment = item[i]
+            if moment is not None:  # text parsed with its offset: replace() costs more than the parse
+                item[i] = parse(moment + "+00:00") if text else moment.replace(tzinfo=utc)
+        if isinstance(item[_DATE_AT], str):
+            item[_DATE_AT] = date.fromisoformat(item[_DATE_AT])
+        item += _unpack(packed)
+        found.append(dict(zip(_KEYS, item, strict=True)))
     return found

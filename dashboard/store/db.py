@@ -158,8 +158,11 @@ def connect(bind: Bind) -> Iterator[Connection]:
 @contextmanager
 def driver_rows(bind: Bind, sql: str, params) -> Iterator[list[tuple]]:
     """Rows of one read straight through the database driver, on a pooled connection: no SQLAlchemy result,
-    transaction or event handling (for a read polled every few seconds by every open screen). SQLite runs it
-    in its own read snapshot; PostgreSQL in a transaction the pool rolls back when the connection returns."""
+    transaction or event handling (for a read polled every few seconds by every open screen). One statement
+    reads one snapshot by itself, so it runs outside a transaction: SQLite in its own read snapshot,
+    PostgreSQL in autocommit. There that saves the BEGIN and ROLLBACK round trips and keeps the statement
+    prepared on the connection (psycopg prepares a statement run often, and forgets all it prepared at a
+    ROLLBACK, which the pool sends when a connection in a transaction comes back)."""
     if isinstance(bind, Connection):
         cursor = bind.connection.driver_connection.cursor()
         try:
@@ -168,14 +171,22 @@ def driver_rows(bind: Bind, sql: str, params) -> Iterator[list[tuple]]:
             cursor.close()
         return
     raw = bind.raw_connection()
+    driver = raw.driver_connection
+    outside = bind.dialect.name == "postgresql" and not driver.autocommit
     try:
-        cursor = raw.driver_connection.cursor()
+        if outside:
+            driver.autocommit = True  # a connection just checked out is idle: no transaction to leave
+        cursor = driver.cursor()
         try:
             yield cursor.execute(sql, params).fetchall()
         finally:
             cursor.close()
     finally:
-        raw.close()
+        try:
+            if outside and not driver.closed:
+                driver.autocommit = False
+        finally:
+            raw.close()
 
 
 def read_frame(conn: Connection, query: Select, columns: tuple[str, ...]) -> pd.DataFrame:

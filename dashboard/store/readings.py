@@ -10,11 +10,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, exists, func, insert, select
+from sqlalchemy import Connection, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
-from dashboard.store.db import Bind, begin, connect, read_frame
+from dashboard.store.db import Bind, begin, connect
 from dashboard.core.vitals import BP_METHODS, SOURCES, VITAL_KEYS
 from dashboard.store.errors import Conflict, NotFound
 from dashboard.store.schema import readings
@@ -179,6 +179,16 @@ def reading_versions(bind: Bind, reading_ids: list[int]) -> pd.DataFrame:
         return pd.DataFrame(conn.execute(query).all(), columns=list(FRAME_COLUMNS))
 
 
+def reading_fields(bind: Bind, reading_id: int) -> dict:
+    """One version's stored fields that hold a value (what the audit log keeps of it); empty if none."""
+    with connect(bind) as conn:
+        row = conn.execute(_VERSION_BY_ID, {"reading_id": reading_id}).first()
+    return {} if row is None else {k: v for k, v in row._mapping.items() if v is not None}
+
+
+_VERSION_BY_ID = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.id == bindparam("reading_id"))
+
+
 def sessions_readings(bind: Bind, session_ids: list[int]) -> pd.DataFrame:
     """Readings in force of several sessions at once (for evaluating alerts over them)."""
     frames = [session_readings(bind, sid) for sid in session_ids]
@@ -191,26 +201,56 @@ def session_readings(bind: Bind, session_id: int, *, history: bool = False) -> p
 
     With history, 'is_current' marks the versions in force and 'replaced_by' names a successor.
     """
-    query = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.session_id == session_id)
-    if not history:
-        query = query.where(in_force_filter())
-    query = query.order_by(readings.c.measured_at, readings.c.id)
+    sql, positional = _session_readings_sql(bind.dialect, history)
     with connect(bind) as conn:
-        frame = read_frame(conn, query, FRAME_COLUMNS)
-    for key in ("measured_at", "entered_at"):
-        frame[key] = pd.to_datetime(frame[key], utc=True, format="ISO8601")
-    for key in VITAL_KEYS:
-        frame[key] = frame[key].astype("float64")
-    frame["supersedes_id"] = frame["supersedes_id"].astype("Int64")
-    frame["source_line"] = frame["source_line"].astype("Int64")
-    frame["map_computed"] = frame["map_computed"].astype(bool)
-    frame["entered_in_error"] = frame["entered_in_error"].astype(bool)
+        rows = conn.exec_driver_sql(sql, (session_id,) if positional else {"session_id": session_id}).fetchall()
+    frame = _readings_frame(rows)
     if history:
         successors = frame.dropna(subset=["supersedes_id"]).set_index(
             frame["supersedes_id"].dropna().astype("int64"))["id"]
         frame["replaced_by"] = frame["id"].map(successors).astype("Int64")
         frame["is_current"] = frame["replaced_by"].isna()
     return frame
+
+
+_TIME_COLUMNS = ("measured_at", "entered_at")
+_BOOL_COLUMNS = ("map_computed", "entered_in_error")
+_INT_COLUMNS = ("supersedes_id", "source_line")
+_session_readings_compiled: dict[tuple[str, bool], tuple[str, bool]] = {}
+
+
+def _session_readings_sql(dialect, history: bool) -> tuple[str, bool]:
+    """session_readings' statement compiled once per dialect (it runs on every save and every page draw)."""
+    key = (dialect.name, history)
+    found = _session_readings_compiled.get(key)
+    if found is None:
+        query = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.session_id == bindparam("session_id"))
+        if not history:
+            query = query.where(in_force_filter())
+        query = query.order_by(readings.c.measured_at, readings.c.id)
+        compiled = query.compile(dialect=dialect)
+        assert list(compiled.positiontup or compiled.params) == ["session_id"]
+        found = _session_readings_compiled[key] = (str(compiled), compiled.positional)
+    return found
+
+
+def _readings_frame(rows: list) -> pd.DataFrame:
+    """FRAME_COLUMNS from the driver's rows, each column made in its type once (times aware UTC, vitals
+    float64, ids nullable Int64, flags bool)."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in FRAME_COLUMNS]
+    data: dict = {}
+    for name, values in zip(FRAME_COLUMNS, columns, strict=True):
+        if name in _TIME_COLUMNS:
+            data[name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+        elif name in VITAL_KEYS:
+            data[name] = np.array(values, dtype="float64")
+        elif name in _INT_COLUMNS:
+            data[name] = pd.array(values, dtype="Int64")
+        elif name in _BOOL_COLUMNS:
+            data[name] = np.array(values, dtype=bool)
+        else:
+            data[name] = list(values)
+    return pd.DataFrame(data, columns=list(FRAME_COLUMNS))
 
 
 def reading_counts(bind: Bind) -> dict[int, int]:
