@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.core.errors import StoreError
+from dashboard.core.sessions import Session
 from dashboard.services.chairs import Chairs
 from dashboard.services.records import Records
-from dashboard.store.errors import StoreError
-from dashboard.store.sessions import Session
 
 CHAIR_KEY = "start_chair"
 MOVE_KEY = "move_chair"
