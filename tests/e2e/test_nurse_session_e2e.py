@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import open_new_session, settle, sign_in
@@ -70,12 +70,15 @@ def choose_reading(page, corrections, label: re.Pattern) -> None:
         one(picker).click()
         try:  # a rerun that redraws the picker closes its open list: open it again
             page.get_by_role("option", name=label).click(timeout=15_000)
-        except PlaywrightTimeout:
+        except PlaywrightError:
             page.keyboard.press("Escape")
             continue
         settle(page)
-        if one(corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True)).input_value():
-            return
+        try:  # a stale copy of the form may stand beside the new one for a moment
+            if one(corrections.get_by_role("textbox", name="Systolic (mmHg)", exact=True)).input_value():
+                return
+        except PlaywrightError:
+            continue
 
 
 def entry_form(page):
