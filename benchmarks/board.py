@@ -159,11 +159,7 @@ def board_sqlite_case(quick: bool) -> Case:
 
 def _own_sql(engine, today) -> tuple:
     """The board's compiled SQL and its parameters as the driver takes them."""
-    sql, params = store_board._statement(engine.dialect)
-    values = [today.isoformat() if name == "today" else value for name, value in params]
-    if engine.dialect.paramstyle == "qmark":
-        return sql, tuple(values)
-    return sql, {name: value for (name, _), value in zip(params, values, strict=True)}
+    return store_board.driver_statement(engine.dialect, today)
 
 
 @benchmark("board_query_postgres_10m", "bare indexed latest reading per session",

@@ -38,13 +38,13 @@ def start_in_chosen_chair(rec: Records):
 
 def chair_move(rec: Records, session: Session) -> None:
     """While the session has not left: move it to a free chair (or to none), audited; the board follows."""
-    chairs = Chairs(rec.engine, rec.actor).list()
-    if not chairs or not rec.actor.can("session.infusion"):
+    if not rec.actor.can("session.infusion"):
         return
+    chairs = Chairs(rec.engine, rec.actor).list()
     options = [c.name for c in chairs if c.session_code is None]
     if session.chair:
         options.append(NO_CHAIR)
-    if not options:
+    if not options:  # no chairs, or all taken and the session in none
         return
     if st.session_state.get(MOVE_KEY) not in options:
         st.session_state.pop(MOVE_KEY, None)

@@ -175,7 +175,7 @@ def validate_entry(raw: dict[str, object], *, measured_at: datetime, now: dateti
     The rules are those of a file's rows (check_many, check_times); a typed entry is checked without building
     frames, as a nurse saves one every few minutes on every chair at once."""
     numbers, problems = _entry_numbers(raw)
-    problems += check_many({k: np.array([numbers[k]]) for k in VITAL_KEYS}, problems)[len(problems):]
+    problems = check_many({k: np.array([numbers[k]]) for k in VITAL_KEYS}, problems)  # keeps the unreadable
     problems += _entry_time_problems(measured_at, session_reference, now, tz)
     problems = _drop_followups(problems)
     if problems:

@@ -44,10 +44,6 @@ class DischargeRefused(Conflict):
         super().__init__("discharge refused: " + "; ".join(self.reasons))
 
 
-def _reading_snapshot(conn, reading_id: int) -> dict:
-    return store_readings.reading_fields(conn, reading_id)
-
-
 class Records:
     """Every read and write of patients, sessions, readings and events goes through here."""
 
@@ -249,7 +245,7 @@ class Records:
             reading_id = store_readings.add_reading(conn, session_id, result.values, measured_at=result.measured_at,
                                                     by=self.actor.username, bp_method=bp_method, note=note)
             audit.record(conn, self.actor, "reading.add", "reading", reading_id, session_id=session_id,
-                         after=_reading_snapshot(conn, reading_id))
+                         after=store_readings.reading_fields(conn, reading_id))
             self.raised = refresh(conn, session_id, self.actor)
         return result, reading_id
 
@@ -273,7 +269,8 @@ class Records:
             new_id = store_readings.correct_reading(conn, reading_id, result.values, reason=reason,
                                                     by=self.actor.username, measured_at=result.measured_at)
             audit.record(conn, self.actor, "reading.correct", "reading", new_id, session_id=session_id,
-                         before=_reading_snapshot(conn, reading_id), after=_reading_snapshot(conn, new_id))
+                         before=store_readings.reading_fields(conn, reading_id),
+                         after=store_readings.reading_fields(conn, new_id))
             self.raised = refresh(conn, session_id, self.actor)
         return result, new_id
 
@@ -284,9 +281,10 @@ class Records:
             if len(original):
                 store_sessions.lock(conn, [int(original["session_id"].iloc[0])])
             new_id = store_readings.mark_entered_in_error(conn, reading_id, reason=reason, by=self.actor.username)
-            after = _reading_snapshot(conn, new_id)
+            after = store_readings.reading_fields(conn, new_id)
             audit.record(conn, self.actor, "reading.entered_in_error", "reading", new_id,
-                         session_id=int(after["session_id"]), before=_reading_snapshot(conn, reading_id), after=after)
+                         session_id=int(after["session_id"]), before=store_readings.reading_fields(conn, reading_id),
+                         after=after)
             self.raised = refresh(conn, int(after["session_id"]), self.actor)
         return new_id
 

@@ -4,7 +4,7 @@ reading, last blood pressure and the state of its alert events."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from threading import Lock
+from functools import lru_cache
 
 from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select, true
 
@@ -109,32 +109,32 @@ def _lateral_query(today):
 
 _SESSIONS_FROM = "FROM sessions \nWHERE"
 _TIMES = ("infusion_started_at", "infusion_stopped_at", "latest_at", "bp_at")
-_compiled: dict[str, tuple[str, list]] = {}
-_compiled_lock = Lock()
 
 
-def _statement(dialect) -> tuple[str, list]:
-    """The query compiled once per dialect (it is polled every few seconds by every open board): its SQL and
-    its parameters in order, 'today' standing for the clinic's date. The query's constants (LIMIT 1, the
+@lru_cache(maxsize=16)
+def _statement(dialect) -> str:
+    """The query compiled once per dialect (it is polled every few seconds by every open board): its SQL, with
+    one parameter standing for the clinic's date. The query's constants (LIMIT 1, the
     priorities, the ranks) are written into the SQL: only the date is bound, so PostgreSQL can keep one plan
     for the prepared statement instead of planning the query again on every poll (planning it costs as much
     as running it), which it must do while a LIMIT is a parameter."""
-    with _compiled_lock:
-        found = _compiled.get(dialect.name)
-        if found is None:
-            query = board_query(_PLACEHOLDER_DAY, lateral=dialect.name == "postgresql")
-            compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-            sql = str(compiled)
-            day = f"'{_PLACEHOLDER_DAY.isoformat()}'"
-            assert sql.count(day) == 1, "the board's query no longer names the clinic's date once"
-            sql = sql.replace(day, "?" if dialect.paramstyle == "qmark" else "%(today)s")
-            if dialect.name == "sqlite":
-                # SQLite's statistics know how many statuses there are, not how few sessions are running: told
-                # nothing, it scans every session ever held instead of the few in the (status, day) index
-                assert sql.count(_SESSIONS_FROM) == 1, "the board's sessions are no longer read in one place"
-                sql = sql.replace(_SESSIONS_FROM, "FROM sessions INDEXED BY ix_sessions_status_date \nWHERE")
-            found = _compiled[dialect.name] = (sql, [("today", None)])
-        return found
+    query = board_query(_PLACEHOLDER_DAY, lateral=dialect.name == "postgresql")
+    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    day = f"'{_PLACEHOLDER_DAY.isoformat()}'"
+    assert sql.count(day) == 1, "the board's query no longer names the clinic's date once"
+    sql = sql.replace(day, "?" if dialect.paramstyle == "qmark" else "%(today)s")
+    if dialect.name == "sqlite":
+        # SQLite's statistics know how many statuses there are, not how few sessions are running: told
+        # nothing, it scans every session ever held instead of the few in the (status, day) index
+        assert sql.count(_SESSIONS_FROM) == 1, "the board's sessions are no longer read in one place"
+        sql = sql.replace(_SESSIONS_FROM, "FROM sessions INDEXED BY ix_sessions_status_date \nWHERE")
+    return sql
+
+
+def driver_statement(dialect, today: date) -> tuple[str, tuple | dict]:
+    """The board's SQL for this dialect and its parameters for the clinic's date, as the driver takes them."""
+    day = today.isoformat()
+    return _statement(dialect), (day,) if dialect.paramstyle == "qmark" else {"today": day}
 
 
 _PLACEHOLDER_DAY = date(1900, 1, 2)  # stands for the clinic's date while compiling; replaced by its parameter
@@ -150,11 +150,7 @@ def board_rows(bind: Bind, today: date) -> list[dict]:
     alert_state read as active_rank, unacked_high and unacked_medium; times aware UTC (the driver gives naive
     UTC: PostgreSQL a datetime, SQLite its text)."""
     dialect = bind.dialect
-    sql, params = _statement(dialect)
-    values = [today.isoformat() if name == "today" else value for name, value in params]
-    given = tuple(values) if dialect.paramstyle == "qmark" else \
-        {name: value for (name, _), value in zip(params, values, strict=True)}
-    with driver_rows(bind, sql, given) as rows:
+    with driver_rows(bind, *driver_statement(dialect, today)) as rows:
         rows = list(rows)
     utc, text, parse = timezone.utc, dialect.name == "sqlite", datetime.fromisoformat
     found = []

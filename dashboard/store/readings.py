@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -216,22 +217,18 @@ def session_readings(bind: Bind, session_id: int, *, history: bool = False) -> p
 _TIME_COLUMNS = ("measured_at", "entered_at")
 _BOOL_COLUMNS = ("map_computed", "entered_in_error")
 _INT_COLUMNS = ("supersedes_id", "source_line")
-_session_readings_compiled: dict[tuple[str, bool], tuple[str, bool]] = {}
 
 
+@lru_cache(maxsize=16)
 def _session_readings_sql(dialect, history: bool) -> tuple[str, bool]:
-    """session_readings' statement compiled once per dialect (it runs on every save and every page draw)."""
-    key = (dialect.name, history)
-    found = _session_readings_compiled.get(key)
-    if found is None:
-        query = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.session_id == bindparam("session_id"))
-        if not history:
-            query = query.where(in_force_filter())
-        query = query.order_by(readings.c.measured_at, readings.c.id)
-        compiled = query.compile(dialect=dialect)
-        assert list(compiled.positiontup or compiled.params) == ["session_id"]
-        found = _session_readings_compiled[key] = (str(compiled), compiled.positional)
-    return found
+    """session_readings' statement compiled once per dialect (it runs on every save and every page draw): its
+    SQL and whether its one parameter, the session id, is positional."""
+    query = select(*[readings.c[c] for c in FRAME_COLUMNS]).where(readings.c.session_id == bindparam("session_id"))
+    if not history:
+        query = query.where(in_force_filter())
+    compiled = query.order_by(readings.c.measured_at, readings.c.id).compile(dialect=dialect)
+    assert list(compiled.positiontup or compiled.params) == ["session_id"]
+    return str(compiled), compiled.positional
 
 
 def _readings_frame(rows: list) -> pd.DataFrame:
