@@ -96,6 +96,7 @@ def _fill(engine, sessions: int, per: int) -> None:
                           "SELECT id, :now, 'bench', '[\"Observed: no action needed\"]', NULL FROM alert_events "
                           "WHERE NOT (session_id >= :first AND session_id % 5 = 0 AND priority = 'high')"),
                      {"now": now, "first": first_running})
+        store_board.rebuild(conn)  # loaded around the store: its per-session state worked out once
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()

@@ -2,6 +2,7 @@
 
     python -m tests.writers readings URL START_AT SESSION_ID FIRST_SECOND STEP N   # N typed entries, one nurse
     python -m tests.writers sign_in URL START_AT USERNAME                           # one wrong password
+    python -m tests.writers acknowledge URL START_AT SESSION_ID ROUNDS             # a nurse acknowledging alerts
 """
 
 from __future__ import annotations
@@ -33,6 +34,18 @@ def readings(url: str, session_id: int, first_second: int, step: int, n: int) ->
             raise SystemExit(f"refused: {result.problems}")
 
 
+def acknowledge(url: str, session_id: int, rounds: int) -> None:
+    """A second nurse acknowledging each high alert event of the session as it appears, while entries land."""
+    from dashboard.services.alerting import ACK_ACTIONS, Alerting
+    alerting = Alerting(get_engine(url), Actor("charge", "nurse"))
+    for _ in range(rounds):
+        events = alerting.events(session_id)
+        waiting = events[(events["priority"] == "high") & events["acked_at"].isna() & events["withdrawn_at"].isna()]
+        for event_id in waiting["id"]:
+            alerting.acknowledge_event(int(event_id), [ACK_ACTIONS[0]])
+        time.sleep(0.05)
+
+
 def sign_in(url: str, username: str) -> None:
     from dashboard.services.accounts import SignInFailed, sign_in as attempt
     try:
@@ -49,5 +62,7 @@ if __name__ == "__main__":
     wait_until(float(start_at))
     if kind == "readings":
         readings(url, *map(int, rest))
+    elif kind == "acknowledge":
+        acknowledge(url, *map(int, rest))
     else:
         sign_in(url, *rest)

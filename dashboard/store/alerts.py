@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 
 from dashboard.core.alert_events import summarise, summaries
 from dashboard.core.clock import utcnow
+from dashboard.store.board import keep_alerts
 from dashboard.store.db import Bind, begin, connect
 from dashboard.store.errors import NotFound
 from dashboard.store.schema import alert_event_acks, alert_events, alerts
@@ -94,6 +95,7 @@ def sync(bind: Bind, session_id: int, episodes: pd.DataFrame, protocol_version_i
         for row in gone.itertuples():
             conn.execute(update(alerts).where(alerts.c.id == int(row.id)).values(withdrawn_at=now))
         raised_events = _sync_events(conn, session_id, now)
+        keep_alerts(conn, [session_id])
     return Changes(new[list(episodes.columns)].reset_index(drop=True), raised_events,
                    int(changed["ended_at"].notna().sum()), len(gone))
 
@@ -181,10 +183,12 @@ def _latest_acks(conn, event_ids: list[int]) -> pd.DataFrame:
 
 def acknowledge_event(bind: Bind, event_id: int, *, actions: list[str], note: str | None, by: str) -> int:
     with begin(bind) as conn:
-        event_session(conn, event_id)
-        return conn.execute(insert(alert_event_acks).values(
+        session_id = event_session(conn, event_id)
+        ack_id = conn.execute(insert(alert_event_acks).values(
             event_id=event_id, at=utcnow(), by=by, actions=json.dumps(list(actions)), note=note or None,
         ).returning(alert_event_acks.c.id)).scalar_one()
+        keep_alerts(conn, [session_id])
+        return ack_id
 
 
 def event_session(bind: Bind, event_id: int) -> int:

@@ -10,8 +10,8 @@ APPEND_ONLY_TABLES = ("readings", "audit_log", "session_events", "patients", "pr
                       "scenarios", "scenario_versions", "scenario_results",
                       "protocol_assignments", "alert_acks", "alert_event_acks")
 # status, times and chair; sign-in counters and roles; alert and alert-event end, priority and withdrawal; a
-# chair's retirement
-UPDATABLE_TABLES = ("sessions", "users", "alerts", "alert_events", "chairs")
+# chair's retirement; the board's per-session state, derived from the records
+UPDATABLE_TABLES = ("sessions", "users", "alerts", "alert_events", "chairs", "board_state")
 
 
 def grant_app_role(engine: Engine, role: str) -> None:

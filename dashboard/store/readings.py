@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.core.clock import utcnow
+from dashboard.store.board import keep_readings
 from dashboard.store.db import Bind, begin, connect
 from dashboard.core.vitals import BP_METHODS, SOURCES, VITAL_KEYS
 from dashboard.store.errors import Conflict, NotFound
@@ -91,9 +92,11 @@ def _check_kinds(source: str, bp_method: str | None) -> None:
 
 def _insert(conn: Connection, **row) -> int:
     try:
-        return conn.execute(insert(readings).values(**row).returning(readings.c.id)).scalar_one()
+        reading_id = conn.execute(insert(readings).values(**row).returning(readings.c.id)).scalar_one()
     except IntegrityError:
         raise Conflict("this reading was corrected meanwhile by someone else: reload and try again") from None
+    keep_readings(conn, [row["session_id"]])
+    return reading_id
 
 
 def _current_version(conn: Connection, reading_id: int) -> dict:
@@ -137,6 +140,7 @@ def add_readings(bind: Bind, frame: pd.DataFrame, *, by: str, source: str = "fil
             _copy_postgres(conn, bulk)
         else:
             _executemany_sqlite(conn, bulk)
+        keep_readings(conn, bulk["session_id"].unique().tolist())
     return n
 
 

@@ -1,5 +1,5 @@
 """Database tables: patients, chairs, sessions, versioned readings, events, users, audit log, protocols, alerts,
-training scenarios and trainees' results."""
+training scenarios and trainees' results; and the board's per-session state, derived from them."""
 
 from __future__ import annotations
 
@@ -226,6 +226,19 @@ alert_event_acks = Table(
     Column("by", String(80), nullable=False),
     Column("actions", Text, nullable=False),
     Column("note", Text),
+)
+
+# Derived, never a record: per session, its newest reading in force, its newest blood pressure and the state of
+# its alert events, rewritten by the store in the same transaction as every change to them (store/board.py), so
+# the board, polled by every open screen, reads one row per session instead of searching its readings.
+board_state = Table(
+    "board_state", metadata,
+    Column("session_id", Integer, ForeignKey("sessions.id"), primary_key=True, autoincrement=False),
+    Column("latest_id", Integer, ForeignKey("readings.id")),
+    Column("bp_id", Integer, ForeignKey("readings.id")),
+    Column("active_rank", Integer, nullable=False, server_default="0"),  # 2 high, 1 medium active; 0 none
+    Column("unacked_high", Integer, nullable=False, server_default="0"),  # high events never acknowledged
+    Column("unacked_medium", Integer, nullable=False, server_default="0"),  # medium, active, never acknowledged
 )
 
 # Append-only: a supervisor's electronic signature of a session. Whatever is entered after signed_at is an

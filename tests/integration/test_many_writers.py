@@ -20,6 +20,7 @@ from dashboard.core.roles import SYSTEM_ACTOR
 from dashboard.services.accounts import LOCK_AFTER, Accounts
 from dashboard.services.alerting import Alerting, evaluate_session
 from dashboard.services.records import Records
+from dashboard.store import board as store_board
 from dashboard.store import users as store_users
 from dashboard.store.schema import audit_log, readings
 
@@ -59,6 +60,8 @@ def stored_alerts_match_evaluation(engine, session_id: int) -> None:
     events = Alerting(engine, SYSTEM_ACTOR).events(session_id)
     live = events[events["withdrawn_at"].isna()]
     assert not live["started_at"].duplicated().any()  # one event per start time, never two
+    with engine.connect() as conn:  # the board shows what the records hold: no entry or acknowledgement missed
+        assert store_board.stored_state(conn, [session_id]) == store_board.state_from_records(conn, [session_id])
 
 
 def sessions_started(engine, n: int) -> list[int]:
@@ -118,9 +121,13 @@ def test_failed_sign_ins_at_the_same_moment_are_each_counted_and_lock_the_accoun
 
 def test_two_entries_landing_together_raise_each_alert_once(clinic_engine, database_url):
     ids = sessions_started(clinic_engine, 1)
-    # two nurses, one session, readings a second apart, each with critical values now and then
+    # two nurses, one session, readings a second apart, each with critical values now and then; a third nurse
+    # acknowledges each high alert as it appears
     commands = [["-m", "tests.writers", "readings", database_url, "{start}", str(ids[0]), str(w), "2", "60"]
                 for w in range(2)]
+    commands.append(["-m", "tests.writers", "acknowledge", database_url, "{start}", str(ids[0]), "40"])
     assert_clean(start_all(commands, database_url))
     assert len(Records(clinic_engine, SYSTEM_ACTOR).readings(ids[0])) == 120
     stored_alerts_match_evaluation(clinic_engine, ids[0])
+    events = Alerting(clinic_engine, SYSTEM_ACTOR).events(ids[0])
+    assert events["acked_at"].notna().any()  # the acknowledgements did land among the entries
