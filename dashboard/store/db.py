@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from threading import Lock
 
@@ -13,6 +14,7 @@ from alembic.config import Config
 import pandas as pd
 from sqlalchemy import Connection, Engine, Select, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -49,6 +51,35 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
+def _postgres_session(dbapi_connection, _record) -> None:
+    """The session's time zone is UTC, as the stored times are: a time the server hands over with its zone
+    (timestamptz) arrives aware in UTC, made so by the driver."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_connection.autocommit = autocommit
+
+
+_UNCHECKED = ContextVar("iv_unchecked_checkout", default=False)
+
+
+def _ping_on_checkout(dialect):
+    """What pool_pre_ping does: a pooled PostgreSQL connection is tried before it is handed out, so one left
+    dead by a server restart or failover is replaced instead of failing the write it was taken for. Skipped
+    for a read that retries by itself (driver_rows): the board, polled every few seconds by every open screen,
+    would otherwise pay a round trip for it on every poll."""
+    def ping(dbapi_connection, _record, _proxy) -> None:
+        if _UNCHECKED.get():
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(str(error)) from error  # the pool connects anew and tries again
+    return ping
+
+
 def get_engine(url: str) -> Engine:
     """One engine per URL for the whole process."""
     url = normalise_url(url)
@@ -63,7 +94,9 @@ def get_engine(url: str) -> Engine:
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", _sqlite_begin)
             else:
-                engine = create_engine(url, pool_pre_ping=True)
+                engine = create_engine(url)
+                event.listen(engine, "connect", _postgres_session)
+                event.listen(engine, "checkout", _ping_on_checkout(engine.dialect))
             event.listen(engine, "commit", _run_on_commit)
             event.listen(engine, "rollback", _drop_on_commit)
             _engines[url] = engine
@@ -170,17 +203,35 @@ def driver_rows(bind: Bind, sql: str, params) -> Iterator[list[tuple]]:
         finally:
             cursor.close()
         return
-    raw = bind.raw_connection()
+    try:
+        rows = _fetch_outside(bind, sql, params, checked=False)
+    except bind.dialect.loaded_dbapi.OperationalError:  # a pooled connection left dead: once more, tried first
+        rows = _fetch_outside(bind, sql, params, checked=True)
+    yield rows
+
+
+def _fetch_outside(engine: Engine, sql: str, params, *, checked: bool) -> list[tuple]:
+    """One read on a pooled connection outside any transaction; a connection found dead is dropped from the
+    pool before the error goes on."""
+    token = _UNCHECKED.set(not checked)
+    try:
+        raw = engine.raw_connection()
+    finally:
+        _UNCHECKED.reset(token)
     driver = raw.driver_connection
-    outside = bind.dialect.name == "postgresql" and not driver.autocommit
+    outside = engine.dialect.name == "postgresql" and not driver.autocommit
     try:
         if outside:
             driver.autocommit = True  # a connection just checked out is idle: no transaction to leave
         cursor = driver.cursor()
         try:
-            yield cursor.execute(sql, params).fetchall()
+            return cursor.execute(sql, params).fetchall()
         finally:
             cursor.close()
+    except engine.dialect.loaded_dbapi.OperationalError:
+        if engine.dialect.name == "postgresql" and driver.closed:
+            raw.invalidate()
+        raise
     finally:
         try:
             if outside and not driver.closed:
