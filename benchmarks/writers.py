@@ -29,7 +29,7 @@ WRITERS = 8
            "does: fsync and synchronous commit on). Baseline: one such process typing the same 8 x 40 readings into "
            "the 8 sessions in turn. ratio below 1: 8 writers finish sooner; "
            "throughput 8 writers / 1 writer = 1 / ratio. Processes start, import and connect before the clock "
-           "starts.")
+           "starts; it stops when the last says its entries are done (they exit afterwards).")
 def writers_case(quick: bool) -> Case:
     from tests.pgcluster import PgCluster
     per_session = size(5 if quick else 40)
@@ -37,7 +37,7 @@ def writers_case(quick: bool) -> Case:
     url = cluster.create_database("writers")
     engine = open_database(url)
     records = Records(engine, SYSTEM_ACTOR, "UTC")
-    state: dict = {"round": 0, "workers": []}
+    state: dict = {"round": 0, "workers": [], "per_session": per_session}
 
     def setup() -> None:
         """Eight fresh running sessions, and eight writer processes connected and waiting for 'go'."""
@@ -61,23 +61,23 @@ def writers_case(quick: bool) -> Case:
         stop = threading.Event()
         watcher = threading.Thread(target=_watch_locks, args=(cluster.dsn("writers"), stop, state))
         watcher.start()
-        with _cpu(state, "together"):
+        with _cpu(state, "together", cluster):
             for worker, sid in zip(state["workers"], state["sessions"], strict=True):
                 worker.stdin.write(f"go {sid} {per_session}\n")
                 worker.stdin.flush()
-            _finish(state["workers"])
+            state["writer_cpu"] = _done(state["workers"])
         stop.set()
         watcher.join()
 
     def alone() -> None:
-        with _cpu(state, "alone"):
+        with _cpu(state, "alone", cluster):
             first, *others = state["workers"]
             first.stdin.write(f"go {' '.join(map(str, state['sessions']))} {per_session}\n")
             first.stdin.flush()
             for worker in others:
                 worker.stdin.write("exit\n")
                 worker.stdin.flush()
-            _finish(state["workers"])
+            state["writer_cpu"] = _done([first])
 
     def cleanup() -> None:
         _stop(state["workers"])
@@ -86,10 +86,21 @@ def writers_case(quick: bool) -> Case:
         samples, waiting, active = state.get("samples", 0), state.get("lock_waits", 0), state.get("active", 0)
         notes.append(f"while the 8 wrote, pg_stat_activity sampled every 50 ms: {samples} samples, "
                      f"{active} backend-samples running a statement, {waiting} waiting for a lock")
-        for side in ("together", "alone"):
-            cpu, wall = state.get(f"{side}_cpu", 0.0), state.get(f"{side}_wall", 0.0)
-            notes.append(f"{side}: the writer processes used {cpu:.1f} s of CPU in {wall:.1f} s "
-                         f"({cpu / wall if wall else 0:.2f} cores busy on average)")
+        saves = state.get("saves", {})
+        for side in ("alone", "together"):
+            n = saves.get(side, 0)
+            if not n:
+                continue
+            wall, writer, server = (state.get(f"{side}_{k}", 0.0) * 1000 / n for k in ("wall", "writer_cpu",
+                                                                                        "server_cpu"))
+            notes.append(f"{side}: per entry {writer:.1f} ms of writer CPU and {server:.1f} ms of PostgreSQL CPU, "
+                         f"one entry every {wall:.1f} ms: {(writer + server) / wall:.2f} cores busy")
+        alone = state.get("alone_wall", 0.0)
+        if alone and saves.get("alone"):
+            busy = (state["alone_writer_cpu"] + state["alone_server_cpu"]) / alone
+            notes.append(f"so on {os.cpu_count()} cores, writers that never wait for each other reach at most "
+                         f"{os.cpu_count() / busy:.2f}x one writer's throughput (the cores / what one writer keeps "
+                         f"busy); measured: 1 / ratio")
 
     notes = [f"{os.cpu_count()} CPU cores on this machine; load average at preparation "
              f"{os.getloadavg()[0]:.1f}: CPU-bound writers cannot go faster than the cores allow"]
@@ -97,20 +108,43 @@ def writers_case(quick: bool) -> Case:
 
 
 class _cpu:
-    """Adds the writer processes' CPU seconds and the wall seconds of the block to state (summed over rounds)."""
+    """Adds to state, summed over rounds, the block's wall seconds, the CPU seconds the writers report for their
+    entries (state['writer_cpu'], set in the block) and the PostgreSQL server's CPU seconds in the block."""
 
-    def __init__(self, state: dict, side: str):
-        self.state, self.side = state, side
+    def __init__(self, state: dict, side: str, cluster):
+        self.state, self.side, self.cluster = state, side, cluster
 
     def __enter__(self):
-        times = os.times()
-        self.cpu, self.wall = times.children_user + times.children_system, time.perf_counter()
+        self.server, self.wall = _server_cpu(self.cluster), time.perf_counter()
 
     def __exit__(self, *_exc):
-        times = os.times()
-        for key, value in (("cpu", times.children_user + times.children_system - self.cpu),
-                           ("wall", time.perf_counter() - self.wall)):
-            self.state[f"{self.side}_{key}"] = self.state.get(f"{self.side}_{key}", 0.0) + value
+        state, side = self.state, self.side
+        for key, value in (("wall", time.perf_counter() - self.wall),
+                           ("server_cpu", _server_cpu(self.cluster) - self.server),
+                           ("writer_cpu", state.pop("writer_cpu", 0.0))):
+            state[f"{side}_{key}"] = state.get(f"{side}_{key}", 0.0) + value
+        saves = state.setdefault("saves", {})
+        saves[side] = saves.get(side, 0) + WRITERS * state["per_session"]
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu(cluster) -> float:
+    """CPU seconds the PostgreSQL server has used so far: the postmaster's own and its ended children's, and
+    those of its children still running (backends, background writers), from /proc."""
+    def times(pid: int) -> list[int]:
+        with open(f"/proc/{pid}/stat") as stat:
+            return [int(v) for v in stat.read().rsplit(")", 1)[1].split()[11:15]]  # utime stime cutime cstime
+    postmaster = int((cluster.dir / "data" / "postmaster.pid").read_text().split()[0])
+    total = sum(times(postmaster))
+    with open(f"/proc/{postmaster}/task/{postmaster}/children") as children:
+        for child in children.read().split():
+            try:
+                total += sum(times(int(child))[:2])
+            except FileNotFoundError:  # ended meanwhile: counted in the postmaster's cutime from now on
+                pass
+    return total / _TICK
 
 
 def _watch_locks(dsn: str, stop: threading.Event, state: dict) -> None:
@@ -127,14 +161,22 @@ def _watch_locks(dsn: str, stop: threading.Event, state: dict) -> None:
             time.sleep(0.05)
 
 
-def _finish(workers: list[subprocess.Popen]) -> None:
+def _done(workers: list[subprocess.Popen]) -> float:
+    """Waits until each of these writers says its entries are done (they exit later, untimed); the CPU seconds
+    they report for their entries."""
+    cpu = 0.0
     for worker in workers:
-        out, _ = worker.communicate(timeout=3600)
-        assert worker.returncode == 0, out
+        line = worker.stdout.readline()
+        assert line.startswith("done "), f"writer {worker.pid} ended without finishing (exit {worker.wait()})"
+        cpu += float(line.split()[1])
+    return cpu
 
 
 def _stop(workers: list[subprocess.Popen]) -> None:
+    """Tells the writers of the last round to exit, and waits for them."""
     for worker in workers:
-        if worker.poll() is None:
+        try:
+            worker.communicate(input="exit\n" if worker.poll() is None else None, timeout=120)
+        except (subprocess.TimeoutExpired, BrokenPipeError, ValueError):
             worker.kill()
             worker.wait()
