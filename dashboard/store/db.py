@@ -195,7 +195,9 @@ def driver_rows(bind: Bind, sql: str, params) -> Iterator[list[tuple]]:
     reads one snapshot by itself, so it runs outside a transaction: SQLite in its own read snapshot,
     PostgreSQL in autocommit. There that saves the BEGIN and ROLLBACK round trips and keeps the statement
     prepared on the connection (psycopg prepares a statement run often, and forgets all it prepared at a
-    ROLLBACK, which the pool sends when a connection in a transaction comes back)."""
+    ROLLBACK, which the pool sends when a connection in a transaction comes back). The connection is not
+    checked before use (a round trip on every poll): one found dead is dropped and the read made once more
+    on a checked one."""
     if isinstance(bind, Connection):
         cursor = bind.connection.driver_connection.cursor()
         try:
