@@ -3,7 +3,6 @@ and the Review page rerun on a 4-hour 1 Hz session against the same page on a 10
 
 from __future__ import annotations
 
-
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio

@@ -85,10 +85,7 @@ def _keep(conn, part: str, session_ids) -> None:
     ids = sorted({int(i) for i in session_ids})
     if not ids:
         return
-    if conn.dialect.name == "postgresql":
-        # worked out only once this session's other writers are done, so it sees their rows too (SQLite's
-        # one writer at a time gives that already)
-        lock(conn, ids)
+    lock(conn, ids)  # worked out only once the sessions' other writers are done, so it sees their rows too
     conn.execute(_keep_statement(conn.dialect.name, part, False), {"ids": ids})
 
 

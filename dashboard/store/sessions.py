@@ -124,12 +124,23 @@ def discharge(bind: Bind, session_id: int, at: datetime) -> None:
     _set(bind, session_id, discharged_at=at, status="discharged")
 
 
+_HELD = "iv_sessions_held"  # conn.info: (the transaction, the session ids it holds)
+
+
 def lock(conn, session_ids: list[int]) -> None:
     """Hold these sessions until the caller's transaction ends: two writes to one session (an entry and its
     alert refresh, an import) take turns, so each sees the other's readings; other sessions are not held.
-    PostgreSQL locks the rows (in id order, so two writers never wait on each other); SQLite's writer
-    holds the whole database already."""
-    ids = sorted({int(i) for i in session_ids})
+    PostgreSQL locks the rows (in id order, so two writers never wait on each other), once per transaction:
+    sessions it holds already are not asked for again (the service locks, then the store's upkeep of the
+    board's state locks too). SQLite's writer holds the whole database already: nothing to do."""
+    if conn.dialect.name != "postgresql":
+        return
+    transaction = conn.get_nested_transaction() or conn.get_transaction()  # a savepoint rolled back frees its locks
+    held = conn.info.get(_HELD)
+    if held is None or held[0] is not transaction:
+        held = conn.info[_HELD] = (transaction, set())
+    ids = sorted({int(i) for i in session_ids} - held[1])
     if ids:
         conn.execute(select(sessions.c.id).where(sessions.c.id.in_(ids)).order_by(sessions.c.id)
                      .with_for_update()).all()
+        held[1].update(ids)
